@@ -1,0 +1,12 @@
+//! Kotopolku's domain: the types and rules of integration customer work, with no I/O.
+//!
+//! Everything here is pure and synchronous so that it can be tested exhaustively and reused by every
+//! other layer (store, service, web, report) without pulling in a database or a runtime.
+
+pub mod actor;
+pub mod code_lists;
+pub mod customer;
+pub mod identity_code;
+pub mod names;
+pub mod time;
+pub mod validation;

@@ -1,0 +1,453 @@
+//! The customer registry's tables: customers, their name tokens, and their field-level history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kotopolku_domain::customer::{Customer, CustomerData, LanguageSkill, RecordedSex};
+use kotopolku_domain::identity_code::IdentityCode;
+use kotopolku_domain::names;
+use sqlx::AssertSqlSafe;
+
+use crate::{Database, StoreError, Tx, with_db, with_tx};
+
+const COLUMNS: &str = "id, identity_code, family_name, given_names, sort_key, birth_date, sex, citizenships, \
+    native_language, other_languages, contact_language, interpreter_needed, interpreter_language, phone, email, \
+    street_address, postal_code, post_office, municipality_code, arrival_date, first_permit_date, residence_basis, \
+    target_group, customership_start, customership_end, end_reason, responsible_caseworker, version, created_at, \
+    updated_at";
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: String,
+    identity_code: Option<String>,
+    family_name: String,
+    given_names: String,
+    sort_key: String,
+    birth_date: NaiveDate,
+    sex: String,
+    citizenships: String,
+    native_language: Option<String>,
+    other_languages: String,
+    contact_language: Option<String>,
+    interpreter_needed: bool,
+    interpreter_language: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    street_address: Option<String>,
+    postal_code: Option<String>,
+    post_office: Option<String>,
+    municipality_code: String,
+    arrival_date: Option<NaiveDate>,
+    first_permit_date: Option<NaiveDate>,
+    residence_basis: Option<String>,
+    target_group: Option<String>,
+    customership_start: NaiveDate,
+    customership_end: Option<NaiveDate>,
+    end_reason: Option<String>,
+    responsible_caseworker: Option<String>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl CustomerRow {
+    fn into_customer(self) -> Result<(Customer, String), StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("customer {}: {what}", self.id));
+        let identity_code = match &self.identity_code {
+            Some(code) => Some(IdentityCode::parse(code).map_err(|_| corrupt("identity_code"))?),
+            None => None,
+        };
+        let sex = RecordedSex::parse(&self.sex).ok_or_else(|| corrupt("sex"))?;
+        let citizenships: Vec<String> =
+            serde_json::from_str(&self.citizenships).map_err(|_| corrupt("citizenships"))?;
+        let other_languages: Vec<LanguageSkill> =
+            serde_json::from_str(&self.other_languages).map_err(|_| corrupt("other_languages"))?;
+        let customer = Customer {
+            id: self.id,
+            data: CustomerData {
+                identity_code,
+                family_name: self.family_name,
+                given_names: self.given_names,
+                birth_date: self.birth_date,
+                sex,
+                citizenships,
+                native_language: self.native_language,
+                other_languages,
+                contact_language: self.contact_language,
+                interpreter_needed: self.interpreter_needed,
+                interpreter_language: self.interpreter_language,
+                phone: self.phone,
+                email: self.email,
+                street_address: self.street_address,
+                postal_code: self.postal_code,
+                post_office: self.post_office,
+                municipality_code: self.municipality_code,
+                arrival_date: self.arrival_date,
+                first_permit_date: self.first_permit_date,
+                residence_basis: self.residence_basis,
+                target_group: self.target_group,
+                customership_start: self.customership_start,
+                responsible_caseworker: self.responsible_caseworker,
+            },
+            customership_end: self.customership_end,
+            end_reason: self.end_reason,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        Ok((customer, self.sort_key))
+    }
+}
+
+/// A value bound to a dynamically built query.
+enum Arg {
+    Text(String),
+    Date(NaiveDate),
+}
+
+/// Stores a new customer with its name tokens.
+pub async fn insert(tx: &mut Tx, customer: &Customer) -> Result<(), StoreError> {
+    let d = &customer.data;
+    let citizenships = to_json(&d.citizenships)?;
+    let other_languages = to_json(&d.other_languages)?;
+    let sort_key = names::sort_key(&d.family_name, &d.given_names);
+    with_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO customers (id, identity_code, family_name, given_names, sort_key, birth_date, sex, \
+             citizenships, native_language, other_languages, contact_language, interpreter_needed, \
+             interpreter_language, phone, email, street_address, postal_code, post_office, municipality_code, \
+             arrival_date, first_permit_date, residence_basis, target_group, customership_start, \
+             customership_end, end_reason, responsible_caseworker, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+             $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
+        )
+        .bind(&customer.id)
+        .bind(d.identity_code.as_ref().map(IdentityCode::as_str))
+        .bind(&d.family_name)
+        .bind(&d.given_names)
+        .bind(&sort_key)
+        .bind(d.birth_date)
+        .bind(d.sex.as_str())
+        .bind(&citizenships)
+        .bind(&d.native_language)
+        .bind(&other_languages)
+        .bind(&d.contact_language)
+        .bind(d.interpreter_needed)
+        .bind(&d.interpreter_language)
+        .bind(&d.phone)
+        .bind(&d.email)
+        .bind(&d.street_address)
+        .bind(&d.postal_code)
+        .bind(&d.post_office)
+        .bind(&d.municipality_code)
+        .bind(d.arrival_date)
+        .bind(d.first_permit_date)
+        .bind(&d.residence_basis)
+        .bind(&d.target_group)
+        .bind(d.customership_start)
+        .bind(customer.customership_end)
+        .bind(&customer.end_reason)
+        .bind(&d.responsible_caseworker)
+        .bind(customer.version)
+        .bind(customer.created_at)
+        .bind(customer.updated_at)
+        .execute(&mut *conn)
+        .await?;
+        for token in name_tokens(d) {
+            sqlx::query("INSERT INTO customer_name_tokens (token, customer_id) VALUES ($1, $2)")
+                .bind(token)
+                .bind(&customer.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Replaces a customer's row if its stored version is `expected_version`; `false` when it is not
+/// (someone else changed the customer in between).
+pub async fn update(tx: &mut Tx, customer: &Customer, expected_version: i64) -> Result<bool, StoreError> {
+    let d = &customer.data;
+    let citizenships = to_json(&d.citizenships)?;
+    let other_languages = to_json(&d.other_languages)?;
+    let sort_key = names::sort_key(&d.family_name, &d.given_names);
+    with_tx!(tx, conn => {
+        let done = sqlx::query(
+            "UPDATE customers SET identity_code = $2, family_name = $3, given_names = $4, sort_key = $5, \
+             birth_date = $6, sex = $7, citizenships = $8, native_language = $9, other_languages = $10, \
+             contact_language = $11, interpreter_needed = $12, interpreter_language = $13, phone = $14, \
+             email = $15, street_address = $16, postal_code = $17, post_office = $18, municipality_code = $19, \
+             arrival_date = $20, first_permit_date = $21, residence_basis = $22, target_group = $23, \
+             customership_start = $24, customership_end = $25, end_reason = $26, responsible_caseworker = $27, \
+             version = $28, updated_at = $29 \
+             WHERE id = $1 AND version = $30",
+        )
+        .bind(&customer.id)
+        .bind(d.identity_code.as_ref().map(IdentityCode::as_str))
+        .bind(&d.family_name)
+        .bind(&d.given_names)
+        .bind(&sort_key)
+        .bind(d.birth_date)
+        .bind(d.sex.as_str())
+        .bind(&citizenships)
+        .bind(&d.native_language)
+        .bind(&other_languages)
+        .bind(&d.contact_language)
+        .bind(d.interpreter_needed)
+        .bind(&d.interpreter_language)
+        .bind(&d.phone)
+        .bind(&d.email)
+        .bind(&d.street_address)
+        .bind(&d.postal_code)
+        .bind(&d.post_office)
+        .bind(&d.municipality_code)
+        .bind(d.arrival_date)
+        .bind(d.first_permit_date)
+        .bind(&d.residence_basis)
+        .bind(&d.target_group)
+        .bind(d.customership_start)
+        .bind(customer.customership_end)
+        .bind(&customer.end_reason)
+        .bind(&d.responsible_caseworker)
+        .bind(customer.version)
+        .bind(customer.updated_at)
+        .bind(expected_version)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM customer_name_tokens WHERE customer_id = $1")
+            .bind(&customer.id)
+            .execute(&mut *conn)
+            .await?;
+        for token in name_tokens(d) {
+            sqlx::query("INSERT INTO customer_name_tokens (token, customer_id) VALUES ($1, $2)")
+                .bind(token)
+                .bind(&customer.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(true)
+    })
+}
+
+/// The distinct folded words of a customer's names, one index row each.
+fn name_tokens(d: &CustomerData) -> Vec<String> {
+    let mut tokens = names::tokens(&d.family_name);
+    tokens.extend(names::tokens(&d.given_names));
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+/// Reads one customer.
+pub async fn get(db: &Database, id: &str) -> Result<Option<Customer>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE id = $1");
+    let row: Option<CustomerRow> = with_db!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
+    });
+    row.map(|r| r.into_customer().map(|(c, _)| c)).transpose()
+}
+
+/// Reads one customer inside a write transaction, so that a read-modify-write sees a stable row.
+pub async fn get_for_update(tx: &mut Tx, id: &str) -> Result<Option<Customer>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE id = $1");
+    let row: Option<CustomerRow> = with_tx!(tx, conn => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
+    });
+    row.map(|r| r.into_customer().map(|(c, _)| c)).transpose()
+}
+
+/// The id of the customer holding `code`, if any.
+pub async fn id_by_identity_code(tx: &mut Tx, code: &str) -> Result<Option<String>, StoreError> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT id FROM customers WHERE identity_code = $1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?
+    }))
+}
+
+/// Customers born on `date`: the candidates for duplicate detection.
+pub async fn born_on(tx: &mut Tx, date: NaiveDate) -> Result<Vec<Customer>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE birth_date = $1 ORDER BY sort_key, id");
+    let rows: Vec<CustomerRow> = with_tx!(tx, conn => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(date).fetch_all(&mut *conn).await?
+    });
+    rows.into_iter().map(|r| r.into_customer().map(|(c, _)| c)).collect()
+}
+
+/// What to search for; every given criterion must match.
+#[derive(Debug, Clone, Default)]
+pub struct SearchCriteria {
+    pub identity_code: Option<String>,
+    /// Folded name prefixes; each must start some word of the customer's names.
+    pub name_prefixes: Vec<String>,
+    pub birth_date: Option<NaiveDate>,
+    /// Only customers of these municipalities; `None` for no restriction.
+    pub municipality_codes: Option<Vec<String>>,
+    pub include_ended: bool,
+    /// Continue after this `(sort_key, id)`.
+    pub after: Option<(String, String)>,
+    pub limit: u32,
+}
+
+/// One page of search results in (family name, given names, id) order.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub customers: Vec<Customer>,
+    /// The `(sort_key, id)` of the last customer when more may follow.
+    pub next: Option<(String, String)>,
+}
+
+/// Searches customers; the order is stable, so pages can be walked with [`SearchPage::next`].
+pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPage, StoreError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
+    let mut args: Vec<Arg> = Vec::new();
+    let next_placeholder = |args: &mut Vec<Arg>, arg: Arg| {
+        args.push(arg);
+        format!("${}", args.len())
+    };
+    if let Some(code) = &criteria.identity_code {
+        let p = next_placeholder(&mut args, Arg::Text(code.clone()));
+        sql.push_str(&format!(" AND c.identity_code = {p}"));
+    }
+    for prefix in &criteria.name_prefixes {
+        let low = next_placeholder(&mut args, Arg::Text(prefix.clone()));
+        match names::prefix_upper_bound(prefix) {
+            Some(upper) => {
+                let high = next_placeholder(&mut args, Arg::Text(upper));
+                sql.push_str(&format!(
+                    " AND c.id IN (SELECT customer_id FROM customer_name_tokens WHERE token >= {low} AND token < {high})"
+                ));
+            }
+            None => sql.push_str(&format!(
+                " AND c.id IN (SELECT customer_id FROM customer_name_tokens WHERE token >= {low})"
+            )),
+        }
+    }
+    if let Some(date) = criteria.birth_date {
+        let p = next_placeholder(&mut args, Arg::Date(date));
+        sql.push_str(&format!(" AND c.birth_date = {p}"));
+    }
+    if let Some(codes) = &criteria.municipality_codes {
+        if codes.is_empty() {
+            return Ok(SearchPage {
+                customers: Vec::new(),
+                next: None,
+            });
+        }
+        let placeholders: Vec<String> = codes
+            .iter()
+            .map(|c| next_placeholder(&mut args, Arg::Text(c.clone())))
+            .collect();
+        sql.push_str(&format!(" AND c.municipality_code IN ({})", placeholders.join(", ")));
+    }
+    if !criteria.include_ended {
+        sql.push_str(" AND c.customership_end IS NULL");
+    }
+    if let Some((sort_key, id)) = &criteria.after {
+        let k = next_placeholder(&mut args, Arg::Text(sort_key.clone()));
+        let i = next_placeholder(&mut args, Arg::Text(id.clone()));
+        sql.push_str(&format!(" AND (c.sort_key > {k} OR (c.sort_key = {k} AND c.id > {i}))"));
+    }
+    // One more than asked tells whether another page exists.
+    sql.push_str(&format!(" ORDER BY c.sort_key, c.id LIMIT {}", criteria.limit + 1));
+
+    let rows: Vec<CustomerRow> = with_db!(db, pool => {
+        let mut query = sqlx::query_as(AssertSqlSafe(sql));
+        for arg in args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text),
+                Arg::Date(date) => query.bind(date),
+            };
+        }
+        query.fetch_all(pool).await?
+    });
+    let more = rows.len() > criteria.limit as usize;
+    let mut customers = Vec::with_capacity(rows.len());
+    let mut last_key = None;
+    for row in rows.into_iter().take(criteria.limit as usize) {
+        let (customer, sort_key) = row.into_customer()?;
+        last_key = Some((sort_key, customer.id.clone()));
+        customers.push(customer);
+    }
+    Ok(SearchPage {
+        customers,
+        next: if more { last_key } else { None },
+    })
+}
+
+/// One field's change in a customer's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// A recorded change with its attribution.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChangeRecord {
+    pub id: i64,
+    pub changed_at: DateTime<Utc>,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub change_kind: String,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// Who made a set of changes, when, and what kind of change it was.
+#[derive(Debug, Clone)]
+pub struct ChangeContext<'a> {
+    pub customer_id: &'a str,
+    pub at: DateTime<Utc>,
+    pub actor_id: &'a str,
+    pub actor_name: &'a str,
+    pub kind: &'a str,
+}
+
+/// Appends field changes to the customer's history in the caller's transaction.
+pub async fn record_changes(
+    tx: &mut Tx,
+    context: &ChangeContext<'_>,
+    changes: &[FieldChange],
+) -> Result<(), StoreError> {
+    with_tx!(tx, conn => {
+        for change in changes {
+            sqlx::query(
+                "INSERT INTO customer_changes (customer_id, changed_at, actor_id, actor_name, change_kind, field, \
+                 old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(context.customer_id)
+            .bind(context.at)
+            .bind(context.actor_id)
+            .bind(context.actor_name)
+            .bind(context.kind)
+            .bind(&change.field)
+            .bind(&change.old_value)
+            .bind(&change.new_value)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    })
+}
+
+/// A customer's history, oldest first.
+pub async fn history(db: &Database, customer_id: &str) -> Result<Vec<ChangeRecord>, StoreError> {
+    Ok(with_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, changed_at, actor_id, actor_name, change_kind, field, old_value, new_value \
+             FROM customer_changes WHERE customer_id = $1 ORDER BY id",
+        )
+        .bind(customer_id)
+        .fetch_all(pool)
+        .await?
+    }))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

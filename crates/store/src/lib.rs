@@ -1,0 +1,16 @@
+//! Kotopolku's persistence: one repository layer over SQLite (embedded, the default) and PostgreSQL
+//! (production), each with its own embedded migrations.
+//!
+//! Queries are written once in the portable subset of SQL (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`) and compiled against whichever pool is in hand by the [`with_db!`] and [`with_tx!`]
+//! macros; sqlx's `Any` driver is not used because it cannot carry dates and times on PostgreSQL.
+
+mod db;
+mod error;
+
+pub mod customers;
+
+pub use db::{Backend, Database, Tx};
+pub use error::StoreError;
+/// The database driver's error type, for callers that classify failures.
+pub use sqlx::Error as SqlxError;

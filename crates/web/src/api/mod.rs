@@ -1,0 +1,6 @@
+//! The JSON API under `/api/v1`.
+
+pub mod code_lists;
+pub mod customers;
+pub mod health;
+pub mod openapi;

@@ -1,0 +1,117 @@
+//! The command line: `serve`, `migrate`, `identity-code`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kotopolku_domain::identity_code::IdentityCode;
+use kotopolku_store::Database;
+
+use crate::config::{self, FileConfig};
+use crate::serve;
+
+/// Kotopolku: integration customer data system for Finnish municipalities (Integration Act 681/2023).
+#[derive(Debug, Parser)]
+#[command(name = "kotopolku", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database and serve the HTTP API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Check personal identity codes: one per argument, or one per line of standard input.
+    ///
+    /// Prints one line per code: the code, `valid` or `invalid`, then the birth date, the sex
+    /// recorded in the code and whether it is temporary, or the reason it is invalid. Exits 1 if any
+    /// code is invalid.
+    IdentityCode {
+        /// Codes to check; without any, codes are read from standard input.
+        codes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB
+    /// [default: sqlite://kotopolku.db]
+    #[arg(long, env = "KOTOPOLKU_DATABASE_URL")]
+    database_url: Option<String>,
+    /// TOML configuration file with the keys database_url and bind.
+    #[arg(long, env = "KOTOPOLKU_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "KOTOPOLKU_BIND")]
+    bind: Option<String>,
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let file = FileConfig::load(args.database.config.as_deref())?;
+            let url = config::database_url(args.database.database_url, &file);
+            let bind = config::bind_address(args.bind, &file)?;
+            serve::serve(&url, bind).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(args) => {
+            let file = FileConfig::load(args.config.as_deref())?;
+            let url = config::database_url(args.database_url, &file);
+            let db = connect(&url).await?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            db.close().await;
+            println!("database migrated");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::IdentityCode { codes } => Ok(check_identity_codes(codes)),
+    }
+}
+
+pub async fn connect(url: &str) -> Result<Database, String> {
+    Database::connect(url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+fn check_identity_codes(codes: Vec<String>) -> ExitCode {
+    let codes: Box<dyn Iterator<Item = String>> = if codes.is_empty() {
+        Box::new(std::io::stdin().lock().lines().map_while(Result::ok))
+    } else {
+        Box::new(codes.into_iter())
+    };
+    let mut all_valid = true;
+    for code in codes {
+        match IdentityCode::parse(&code) {
+            Ok(valid) => println!(
+                "{}\tvalid\t{}\t{}\t{}",
+                code.trim(),
+                valid.birth_date(),
+                match valid.recorded_sex() {
+                    kotopolku_domain::identity_code::RecordedSex::Male => "male",
+                    kotopolku_domain::identity_code::RecordedSex::Female => "female",
+                },
+                if valid.is_temporary() { "temporary" } else { "permanent" }
+            ),
+            Err(error) => {
+                all_valid = false;
+                println!("{}\tinvalid\t{error}", code.trim());
+            }
+        }
+    }
+    if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,57 @@
+//! Configuration: command-line flags over environment variables over the TOML file over defaults.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://kotopolku.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// The optional configuration file (`--config FILE`); every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    pub database_url: Option<String>,
+    /// The address to listen on, e.g. `127.0.0.1:8080`.
+    pub bind: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads the file; a syntax error or an unknown key is reported with its line and column.
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            let position = e
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+                    format!(":{line}:{column}")
+                })
+                .unwrap_or_default();
+            format!("{}{position}: {}", path.display(), e.message())
+        })
+    }
+}
+
+/// Resolves the database URL from the flag or environment (`given`), the file, or the default.
+pub fn database_url(given: Option<String>, file: &FileConfig) -> String {
+    given
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// Resolves and parses the listening address.
+pub fn bind_address(given: Option<String>, file: &FileConfig) -> Result<SocketAddr, String> {
+    let text = given
+        .or_else(|| file.bind.clone())
+        .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+    text.parse()
+        .map_err(|_| format!("bind address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"))
+}
