@@ -1,0 +1,243 @@
+//! The `kotopolku` binary as an operator runs it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kotopolku_store::Backend;
+
+use crate::support::{TestDatabase, postgres_url};
+
+fn kotopolku() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kotopolku"));
+    // The tests decide every setting; nothing leaks in from the developer's environment.
+    for var in ["KOTOPOLKU_DATABASE_URL", "KOTOPOLKU_BIND", "KOTOPOLKU_CONFIG"] {
+        command.env_remove(var);
+    }
+    command.env("KOTOPOLKU_LOG", "info");
+    command
+}
+
+fn output(command: &mut Command) -> (i32, String, String) {
+    let out = command.output().expect("run kotopolku");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A `kotopolku serve` child process, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    /// Starts the server on a free port and waits for its "listening on" log line.
+    fn start(database_url: &str) -> Self {
+        let mut child = kotopolku()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("KOTOPOLKU_DATABASE_URL", database_url)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn kotopolku serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("listening on http://") {
+                    let rest = &line[at + "listening on http://".len()..];
+                    let address = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                    let _ = sender.send(address);
+                }
+            }
+        });
+        let address = receiver
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server logs where it listens");
+        Self { child, address }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        http_get::blocking_get(&format!("http://{}{path}", self.address))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+mod http_get {
+    //! A minimal blocking HTTP GET over std, so these tests need no runtime of their own.
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    pub fn blocking_get(url: &str) -> (u16, String) {
+        let rest = url.strip_prefix("http://").expect("http URL");
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut stream = TcpStream::connect(host).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+        (status, body)
+    }
+}
+
+#[test]
+fn version_and_help() {
+    let (code, stdout, _) = output(kotopolku().arg("--version"));
+    assert_eq!(code, 0);
+    assert_eq!(stdout.trim(), format!("kotopolku {}", env!("CARGO_PKG_VERSION")));
+    for sub in ["serve", "migrate", "identity-code"] {
+        let (code, stdout, _) = output(kotopolku().args([sub, "--help"]));
+        assert_eq!(code, 0, "{sub} --help");
+        assert!(stdout.contains("Usage: kotopolku"), "{sub}: {stdout}");
+    }
+    let (code, stdout, _) = output(kotopolku().args(["serve", "--help"]));
+    assert_eq!(code, 0);
+    for option in [
+        "--database-url",
+        "--bind",
+        "--config",
+        "KOTOPOLKU_DATABASE_URL",
+        "KOTOPOLKU_BIND",
+    ] {
+        assert!(stdout.contains(option), "serve --help lacks {option}");
+    }
+}
+
+#[test]
+fn serve_refuses_a_non_loopback_address_before_access_control_exists() {
+    let (code, _, stderr) = output(kotopolku().args(["serve", "--bind", "0.0.0.0:0"]));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("refusing to listen on 0.0.0.0:0"), "{stderr}");
+    let (code, _, stderr) = output(kotopolku().args(["serve", "--bind", "not-an-address"]));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("not IP:PORT"), "{stderr}");
+}
+
+#[test]
+fn config_file_errors_name_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("kotopolku-config-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("kotopolku.toml");
+    std::fs::write(&path, "bind = \"127.0.0.1:0\"\ndatabse_url = \"sqlite://x.db\"\n").expect("write");
+    let (code, _, stderr) = output(kotopolku().args(["migrate", "--config"]).arg(&path));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("kotopolku.toml:2:1"), "{stderr}");
+    assert!(stderr.contains("databse_url"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn identity_code_command_checks_arguments_and_standard_input() {
+    let (code, stdout, _) = output(kotopolku().args(["identity-code", "131052-308T", "020516C903K"]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "131052-308T\tvalid\t1952-10-13\tfemale\tpermanent",
+            "020516C903K\tvalid\t2016-05-02\tmale\ttemporary"
+        ]
+    );
+    let mut child = kotopolku()
+        .arg("identity-code")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"010594Y9032\n131052-308U\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "an invalid code makes the exit status 1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("010594Y9032\tvalid"), "{stdout}");
+    assert!(lines[1].starts_with("131052-308U\tinvalid\t"), "{stdout}");
+}
+
+fn serve_and_migrate_work_on(backend: Backend) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // An empty database: `migrate` creates the tables, `serve` finds them ready.
+    let test = runtime.block_on(TestDatabase::empty(backend));
+    let (code, stdout, stderr) = output(kotopolku().args(["migrate", "--database-url", &test.url]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("database migrated"));
+
+    let started = Instant::now();
+    let server = Server::start(&test.url);
+    let (status, body) = server.get("/readyz");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/api/v1/code-lists/target-groups");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/api/v1/customers");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"customers\":[]"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(120));
+    drop(server);
+    runtime.block_on(test.finish());
+}
+
+#[test]
+fn serve_and_migrate_work_on_sqlite() {
+    serve_and_migrate_work_on(Backend::Sqlite);
+}
+
+#[test]
+fn serve_and_migrate_work_on_postgres() {
+    assert!(postgres_url().starts_with("postgres"));
+    serve_and_migrate_work_on(Backend::Postgres);
+}
+
+#[test]
+fn serve_creates_a_missing_sqlite_file_by_default_settings() {
+    let dir = std::env::temp_dir().join(format!("kotopolku-default-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("kotopolku.toml");
+    std::fs::write(
+        &config,
+        format!("database_url = \"sqlite://{}\"\n", dir.join("from-config.db").display()),
+    )
+    .expect("write");
+    let mut child = kotopolku()
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let listening = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("listening on http://127.0.0.1:"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(listening, "the server did not log where it listens");
+    assert!(
+        dir.join("from-config.db").exists(),
+        "the database from the config file was not created"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

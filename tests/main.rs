@@ -1,0 +1,13 @@
+//! Kotopolku's integration tests: one test binary (each file under tests/ would link its own, which
+//! costs minutes on a 2-core machine), with one module per area.
+//!
+//! Every test that touches storage runs on SQLite and on PostgreSQL (`on_both_backends!`). PostgreSQL is
+//! reached at `KOTOPOLKU_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`), each test
+//! in a schema of its own.
+
+mod support;
+
+mod cli;
+mod customers_api;
+mod reference_api;
+mod storage;

@@ -1,0 +1,283 @@
+//! The test harness: a real server on a loopback port over a real database, SQLite or PostgreSQL.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use kotopolku_service::{Clock, Services};
+use kotopolku_store::{Backend, Database};
+use serde_json::Value;
+
+/// Where PostgreSQL tests connect; each test gets a schema of its own there.
+pub fn postgres_url() -> String {
+    std::env::var("KOTOPOLKU_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// The instant the tests' clock starts at: 2026-06-15 12:00 Helsinki summer time.
+pub fn test_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-06-15T09:00:00Z")
+        .map(|d| d.with_timezone(&Utc))
+        .expect("valid time")
+}
+
+/// A fresh, migrated, empty database that is removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    pub db: Database,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Schema(String),
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        let db = Self::empty(backend).await;
+        db.db.migrate().await.expect("migrate test database");
+        db
+    }
+
+    /// A database with no tables at all, for tests of migration itself.
+    pub async fn empty(backend: Backend) -> Self {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("kotopolku-test-{tag}.db"));
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::Postgres => {
+                let created = chrono::Utc::now().timestamp();
+                let schema = format!("kp_test_{created}_{}", &tag[..12]);
+                let admin = admin_pool().await;
+                remove_stale_schemas(&admin, created).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&admin)
+                    .await
+                    .expect("create test schema");
+                admin.close().await;
+                let separator = if postgres_url().contains('?') { '&' } else { '?' };
+                (
+                    format!("{}{separator}options=-c%20search_path%3D{schema}", postgres_url()),
+                    Cleanup::Schema(schema),
+                )
+            }
+        };
+        let db = Database::connect(&url).await.expect("connect to test database");
+        Self { url, db, cleanup }
+    }
+}
+
+impl TestDatabase {
+    /// Closes the pool and removes the database. (Dropping without `finish`, as a failed test does,
+    /// leaves a PostgreSQL schema behind; the next run removes schemas over an hour old.)
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Cleanup::Schema(schema) = &self.cleanup {
+            let admin = admin_pool().await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&admin)
+                .await
+                .expect("drop test schema");
+            admin.close().await;
+        }
+    }
+}
+
+async fn admin_pool() -> sqlx::PgPool {
+    match Database::connect(&postgres_url()).await {
+        Ok(Database::Postgres(pool)) => pool,
+        Ok(_) => panic!("KOTOPOLKU_TEST_POSTGRES_URL is not a PostgreSQL URL"),
+        Err(error) => panic!("PostgreSQL must be reachable at KOTOPOLKU_TEST_POSTGRES_URL (see README): {error}"),
+    }
+}
+
+/// Drops test schemas that earlier, failed runs left behind (named `kp_test_{unix time}_{random}`).
+async fn remove_stale_schemas(admin: &sqlx::PgPool, now: i64) {
+    let schemas: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kp\\_test\\_%'")
+            .fetch_all(admin)
+            .await
+            .unwrap_or_default();
+    for schema in schemas {
+        let created: Option<i64> = schema.split('_').nth(2).and_then(|t| t.parse().ok());
+        if created.is_some_and(|created| now - created > 3600) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                .execute(admin)
+                .await;
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::File(path) = &self.cleanup {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+/// A running server and an HTTP client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Clock,
+    pub database: TestDatabase,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Self {
+        let database = TestDatabase::new(backend).await;
+        let clock = Clock::fixed(test_now());
+        let services = Services::new(database.db.clone(), clock.clone());
+        let app = kotopolku_web::router(kotopolku_web::AppState { services });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            clock,
+            database,
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        Reply::from(self.client.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        Reply::from(self.client.post(self.url(path)).json(body).send().await.expect("POST")).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        Reply::from(self.client.put(self.url(path)).json(body).send().await.expect("PUT")).await
+    }
+
+    /// Sends a body as is, with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        Reply::from(
+            self.client
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .body(body.to_owned())
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// Registers a customer and returns it, failing the test unless it was created.
+    pub async fn register(&self, body: &Value) -> Value {
+        let reply = self.post("/api/v1/customers", body).await;
+        assert_eq!(reply.status, 201, "registration failed: {}", reply.body);
+        reply.body
+    }
+
+    /// How many customers the registry holds (walking every page).
+    pub async fn customer_count(&self) -> usize {
+        let mut count = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/customers?limit=100&cursor={c}"),
+                None => "/api/v1/customers?limit=100".to_owned(),
+            };
+            let page = self.get(&path).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            count += page.body["customers"].as_array().map(Vec::len).unwrap_or(0);
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return count,
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Stops the server and removes the database.
+    pub async fn finish(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        self.database.finish().await;
+    }
+}
+
+/// A response with its body parsed as JSON (or `Null` when it is not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    async fn from(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    /// Asserts a problem response with this status and code, and returns the fields it names.
+    pub fn assert_problem(&self, status: u16, code: &str) -> Vec<String> {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Generates `#[tokio::test]`s that run an `async fn(&TestApp)` against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    let app = $crate::support::TestApp::start(kotopolku_store::Backend::Sqlite).await;
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    let app = $crate::support::TestApp::start(kotopolku_store::Backend::Postgres).await;
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}
