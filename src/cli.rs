@@ -23,6 +23,11 @@ pub struct Cli {
 enum Command {
     /// Migrate the database and serve the HTTP API.
     Serve(ServeArgs),
+    /// Start a training environment with synthetic customers on its own SQLite file.
+    ///
+    /// On first use the database is filled with synthetic customers; later runs reuse it. A database
+    /// holding anything but demo data is refused.
+    Demo(DemoArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check personal identity codes: one per argument, or one per line of standard input.
@@ -56,6 +61,22 @@ struct ServeArgs {
     bind: Option<String>,
 }
 
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Demo database URL.
+    #[arg(long, default_value = "sqlite://kotopolku-demo.db")]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// How many synthetic customers a new demo database gets.
+    #[arg(long, default_value_t = 300)]
+    customers: u32,
+    /// Seed of the synthetic data; the same seed gives the same customers.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
 pub async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Serve(args) => {
@@ -63,6 +84,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             let url = config::database_url(args.database.database_url, &file);
             let bind = config::bind_address(args.bind, &file)?;
             serve::serve(&url, bind).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            let bind = config::bind_address(Some(args.bind), &FileConfig::default())?;
+            crate::demo::run(&args.database_url, bind, args.customers, args.seed).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(args) => {

@@ -34,11 +34,17 @@ struct Server {
 }
 
 impl Server {
-    /// Starts the server on a free port and waits for its "listening on" log line.
+    /// Starts `kotopolku serve` on a free port and waits for its "listening on" log line.
     fn start(database_url: &str) -> Self {
-        let mut child = kotopolku()
+        let mut command = kotopolku();
+        command
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("KOTOPOLKU_DATABASE_URL", database_url)
+            .env("KOTOPOLKU_DATABASE_URL", database_url);
+        Self::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -239,5 +245,68 @@ fn serve_creates_a_missing_sqlite_file_by_default_settings() {
         dir.join("from-config.db").exists(),
         "the database from the config file was not created"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn demo_seeds_a_new_database_and_refuses_real_data() {
+    let dir = std::env::temp_dir().join(format!("kotopolku-demo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let demo_url = format!("sqlite://{}", dir.join("demo.db").display());
+    let demo = |url: &str| {
+        let mut command = kotopolku();
+        command.args([
+            "demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--customers",
+            "7",
+            "--database-url",
+            url,
+        ]);
+        command
+    };
+    let server = Server::spawn(demo(&demo_url));
+    let (status, body) = server.get("/api/v1/customers?limit=100");
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let customers = page["customers"].as_array().expect("customers");
+    assert_eq!(customers.len(), 7);
+    for customer in customers {
+        // Synthetic identity codes are temporary ones (individual number 900-999) or absent.
+        if let Some(code) = customer["identity_code"].as_str() {
+            assert!(code[7..10].starts_with('9'), "{code}");
+        }
+    }
+    drop(server);
+    // A second start reuses the demo database as it is.
+    let server = Server::spawn(demo(&demo_url));
+    let (_, body) = server.get("/api/v1/customers?limit=100");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(page["customers"].as_array().map(Vec::len), Some(7));
+    drop(server);
+
+    // A database with customers that is not marked as demo is refused, and left untouched.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let test = runtime.block_on(TestDatabase::new(Backend::Sqlite));
+    runtime.block_on(async {
+        let services = kotopolku_service::Services::new(test.db.clone(), kotopolku_service::Clock::system());
+        let input: kotopolku_domain::customer::CustomerInput = serde_json::from_value(serde_json::json!({
+            "family_name": "Oikea", "given_names": "Asiakas", "birth_date": "1980-01-01",
+            "municipality_code": "091", "customership_start": "2026-01-01"
+        }))
+        .expect("input");
+        services
+            .register_customer(&kotopolku_domain::actor::Actor::system(), &input, true)
+            .await
+            .expect("register");
+    });
+    let (code, _, stderr) = output(&mut demo(&test.url));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("not demo data"), "{stderr}");
+    runtime.block_on(test.finish());
     let _ = std::fs::remove_dir_all(dir);
 }

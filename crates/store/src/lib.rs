@@ -9,6 +9,7 @@ mod db;
 mod error;
 
 pub mod customers;
+pub mod settings;
 
 pub use db::{Backend, Database, Tx};
 pub use error::StoreError;

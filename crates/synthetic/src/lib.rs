@@ -1,0 +1,252 @@
+//! Synthetic integration customers, deterministic for a seed.
+//!
+//! Used by the demo and training environment and by the benchmarks. Identity codes come only from the
+//! temporary range 900-999, so no real person's code is ever produced; phone numbers and e-mail
+//! addresses use reserved example forms.
+
+mod communities;
+mod rng;
+
+use std::collections::HashSet;
+
+use chrono::{Duration, NaiveDate};
+use kotopolku_domain::customer::{CustomerInput, LanguageSkill, RecordedSex};
+use kotopolku_domain::identity_code::IdentityCode;
+
+pub use rng::Rng;
+
+use communities::{COMMUNITIES, Community};
+
+/// Municipalities weighted roughly by where integration customers live, with one bilingual city (Vaasa)
+/// and the capital region first.
+const MUNICIPALITIES: &[(&str, u32)] = &[
+    ("091", 30),
+    ("049", 12),
+    ("092", 12),
+    ("837", 7),
+    ("853", 7),
+    ("564", 5),
+    ("179", 3),
+    ("297", 3),
+    ("398", 3),
+    ("905", 3),
+    ("609", 2),
+    ("285", 2),
+    ("167", 2),
+    ("106", 2),
+    ("743", 2),
+    ("235", 1),
+    ("257", 1),
+    ("638", 1),
+];
+
+/// Makes customers one after another; the same seed gives the same customers in the same order.
+pub struct Generator {
+    rng: Rng,
+    today: NaiveDate,
+    used_codes: HashSet<String>,
+}
+
+impl Generator {
+    /// `today` bounds every generated date (nothing lies in the future).
+    pub fn new(seed: u64, today: NaiveDate) -> Self {
+        Self {
+            rng: Rng::new(seed),
+            today,
+            used_codes: HashSet::new(),
+        }
+    }
+
+    /// The next synthetic customer, valid for registration on `today`.
+    pub fn customer(&mut self) -> CustomerInput {
+        let community = self.pick_community();
+        let sex = if self.rng.chance(0.5) {
+            RecordedSex::Male
+        } else {
+            RecordedSex::Female
+        };
+        let given_pool = match sex {
+            RecordedSex::Female => community.female_given,
+            _ => community.male_given,
+        };
+        let given = self.rng.pick(given_pool).to_string();
+        let given_names = if self.rng.chance(0.35) {
+            format!("{given} {}", self.rng.pick(given_pool))
+        } else {
+            given
+        };
+        let family_name = self.rng.pick(community.family).to_string();
+
+        // Ages: most customers are working-age adults; a fifth are children in families.
+        let age_years = if self.rng.chance(0.2) {
+            self.rng.range(0, 17)
+        } else {
+            self.rng.range(18, 64)
+        };
+        // Customers become customers within 3 years of their first permit (681/2023 §2).
+        let customership_start = days_before(self.today, self.rng.range(0, 3 * 365));
+        let birth_date = days_before(customership_start, age_years * 365 + self.rng.range(0, 364));
+        let first_permit = days_before(customership_start, self.rng.range(0, 300)).max(birth_date);
+        let arrival = days_before(first_permit, self.rng.range(0, 200)).max(birth_date);
+
+        let identity_code = if self.rng.chance(0.7) {
+            self.temporary_code(birth_date, sex)
+        } else {
+            None
+        };
+        let interpreter_needed = self.rng.chance(0.6);
+        let other_languages = if self.rng.chance(0.5) {
+            vec![LanguageSkill {
+                language: self.rng.pick(&["en", "fi", "ru", "fr", "de", "tr"]).to_string(),
+                level: Some(self.rng.pick(&["A1", "A2", "B1", "B2", "C1"]).to_string()),
+            }]
+        } else {
+            Vec::new()
+        };
+        let has_phone = self.rng.chance(0.85);
+        let phone = has_phone.then(|| format!("+358 40 000 {:04}", self.rng.range(0, 9999)));
+        let email = self
+            .rng
+            .chance(0.4)
+            .then(|| format!("{}.{}@example.org", ascii_lower(&family_name), self.rng.range(1, 999)));
+        CustomerInput {
+            identity_code,
+            family_name,
+            given_names,
+            birth_date: Some(birth_date),
+            sex: Some(sex),
+            citizenships: vec![community.country.to_owned()],
+            native_language: Some(community.language.to_owned()),
+            other_languages,
+            contact_language: Some(if self.rng.chance(0.3) { "fi" } else { community.language }.to_owned()),
+            interpreter_needed,
+            interpreter_language: interpreter_needed.then(|| community.language.to_owned()),
+            phone,
+            email,
+            street_address: Some(format!(
+                "{} {}",
+                self.rng.pick(&[
+                    "Koivukuja",
+                    "Rantatie",
+                    "Asematie",
+                    "Kirkkokatu",
+                    "Puistokatu",
+                    "Myllytie"
+                ]),
+                self.rng.range(1, 60)
+            )),
+            postal_code: Some(format!("{:05}", self.rng.range(100, 99_999))),
+            post_office: None,
+            municipality_code: self.pick_municipality().to_owned(),
+            arrival_date: Some(arrival),
+            first_permit_date: Some(first_permit),
+            residence_basis: Some(self.rng.pick(community.residence_bases).to_string()),
+            target_group: Some(
+                self.rng
+                    .pick(&[
+                        "international_protection",
+                        "international_protection",
+                        "social_assistance",
+                        "other_in_need",
+                    ])
+                    .to_string(),
+            ),
+            customership_start,
+            responsible_caseworker: None,
+        }
+    }
+
+    fn pick_community(&mut self) -> &'static Community {
+        let total: u32 = COMMUNITIES.iter().map(|c| c.weight).sum();
+        let mut roll = self.rng.range(0, u64::from(total) - 1) as u32;
+        for community in COMMUNITIES {
+            if roll < community.weight {
+                return community;
+            }
+            roll -= community.weight;
+        }
+        &COMMUNITIES[0]
+    }
+
+    fn pick_municipality(&mut self) -> &'static str {
+        let total: u32 = MUNICIPALITIES.iter().map(|(_, w)| w).sum();
+        let mut roll = self.rng.range(0, u64::from(total) - 1) as u32;
+        for (code, weight) in MUNICIPALITIES {
+            if roll < *weight {
+                return code;
+            }
+            roll -= weight;
+        }
+        MUNICIPALITIES[0].0
+    }
+
+    /// A temporary identity code (individual number 900-999) unused so far, with the sex's parity.
+    fn temporary_code(&mut self, birth_date: NaiveDate, sex: RecordedSex) -> Option<String> {
+        let signs: &[char] = if birth_date < NaiveDate::from_ymd_opt(2000, 1, 1)? {
+            &['-', 'Y', 'X', 'W', 'V', 'U']
+        } else {
+            &['A', 'B', 'C', 'D', 'E', 'F']
+        };
+        let parity = if sex == RecordedSex::Male { 1 } else { 0 };
+        for _ in 0..50 {
+            let number = 900 + (self.rng.range(0, 49) as u16) * 2 + parity;
+            let sign = *self.rng.pick(signs);
+            if let Ok(code) = IdentityCode::from_parts(birth_date, number, Some(sign)) {
+                let code = code.as_str().to_owned();
+                if self.used_codes.insert(code.clone()) {
+                    return Some(code);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn days_before(date: NaiveDate, days: u64) -> NaiveDate {
+    date - Duration::days(days as i64)
+}
+
+fn ascii_lower(text: &str) -> String {
+    kotopolku_domain::names::fold(text).replace(' ', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 15).unwrap_or_default()
+    }
+
+    #[test]
+    fn same_seed_same_customers() {
+        let a: Vec<CustomerInput> = {
+            let mut g = Generator::new(7, today());
+            (0..50).map(|_| g.customer()).collect()
+        };
+        let b: Vec<CustomerInput> = {
+            let mut g = Generator::new(7, today());
+            (0..50).map(|_| g.customer()).collect()
+        };
+        assert_eq!(a, b);
+        let mut other = Generator::new(8, today());
+        assert_ne!(a[0], other.customer());
+    }
+
+    #[test]
+    fn every_customer_is_valid_and_codes_are_temporary_and_unique() {
+        let mut g = Generator::new(42, today());
+        let mut codes = HashSet::new();
+        for i in 0..5000 {
+            let input = g.customer();
+            let data = input
+                .validate(today())
+                .unwrap_or_else(|e| panic!("customer {i} invalid: {e:?} {input:?}"));
+            if let Some(code) = data.identity_code {
+                assert!(code.is_temporary(), "{}", code.as_str());
+                assert!(codes.insert(code.as_str().to_owned()), "duplicate {}", code.as_str());
+            }
+        }
+        assert!(codes.len() > 3000);
+    }
+}
