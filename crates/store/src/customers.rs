@@ -101,6 +101,27 @@ impl CustomerRow {
 enum Arg {
     Text(String),
     Date(NaiveDate),
+    Bool(bool),
+}
+
+/// Writes one search row per distinct folded word of the customer's names, carrying what search sorts
+/// and filters by. A macro rather than a function so that one text serves both connection types.
+macro_rules! write_tokens {
+    ($conn:ident, $customer:expr, $sort_key:expr) => {
+        for token in name_tokens(&$customer.data) {
+            sqlx::query(
+                "INSERT INTO customer_name_tokens (token, customer_id, sort_key, municipality_code, active) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token)
+            .bind(&$customer.id)
+            .bind($sort_key)
+            .bind(&$customer.data.municipality_code)
+            .bind($customer.customership_end.is_none())
+            .execute(&mut *$conn)
+            .await?;
+        }
+    };
 }
 
 /// Stores a new customer with its name tokens.
@@ -151,13 +172,7 @@ pub async fn insert(tx: &mut Tx, customer: &Customer) -> Result<(), StoreError> 
         .bind(customer.updated_at)
         .execute(&mut *conn)
         .await?;
-        for token in name_tokens(d) {
-            sqlx::query("INSERT INTO customer_name_tokens (token, customer_id) VALUES ($1, $2)")
-                .bind(token)
-                .bind(&customer.id)
-                .execute(&mut *conn)
-                .await?;
-        }
+        write_tokens!(conn, customer, &sort_key);
         Ok(())
     })
 }
@@ -219,13 +234,7 @@ pub async fn update(tx: &mut Tx, customer: &Customer, expected_version: i64) -> 
             .bind(&customer.id)
             .execute(&mut *conn)
             .await?;
-        for token in name_tokens(d) {
-            sqlx::query("INSERT INTO customer_name_tokens (token, customer_id) VALUES ($1, $2)")
-                .bind(token)
-                .bind(&customer.id)
-                .execute(&mut *conn)
-                .await?;
-        }
+        write_tokens!(conn, customer, &sort_key);
         Ok(true)
     })
 }
@@ -299,66 +308,138 @@ pub struct SearchPage {
     pub next: Option<(String, String)>,
 }
 
-/// Searches customers; the order is stable, so pages can be walked with [`SearchPage::next`].
-pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPage, StoreError> {
-    let mut sql = format!("SELECT {COLUMNS} FROM customers c WHERE 1 = 1");
-    let mut args: Vec<Arg> = Vec::new();
-    let next_placeholder = |args: &mut Vec<Arg>, arg: Arg| {
-        args.push(arg);
-        format!("${}", args.len())
-    };
-    if let Some(code) = &criteria.identity_code {
-        let p = next_placeholder(&mut args, Arg::Text(code.clone()));
-        sql.push_str(&format!(" AND c.identity_code = {p}"));
+/// Builds a query's text and its bound values together, numbering placeholders as it goes.
+#[derive(Default)]
+struct QueryBuilder {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl QueryBuilder {
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
     }
-    for prefix in &criteria.name_prefixes {
-        let low = next_placeholder(&mut args, Arg::Text(prefix.clone()));
+
+    /// Adds a value and returns its placeholder (`$n`).
+    fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    fn text(&mut self, text: &str) -> String {
+        self.arg(Arg::Text(text.to_owned()))
+    }
+
+    /// `column IN ($a, $b, ...)`.
+    fn in_list(&mut self, column: &str, values: &[String]) {
+        let placeholders: Vec<String> = values.iter().map(|v| self.text(v)).collect();
+        self.sql
+            .push_str(&format!(" AND {column} IN ({})", placeholders.join(", ")));
+    }
+
+    /// `token` begins with `prefix`, as an index range.
+    fn token_prefix(&mut self, column: &str, prefix: &str) {
+        let low = self.text(prefix);
         match names::prefix_upper_bound(prefix) {
             Some(upper) => {
-                let high = next_placeholder(&mut args, Arg::Text(upper));
-                sql.push_str(&format!(
-                    " AND c.id IN (SELECT customer_id FROM customer_name_tokens WHERE token >= {low} AND token < {high})"
-                ));
+                let high = self.text(&upper);
+                self.sql
+                    .push_str(&format!(" AND {column} >= {low} AND {column} < {high}"));
             }
-            None => sql.push_str(&format!(
-                " AND c.id IN (SELECT customer_id FROM customer_name_tokens WHERE token >= {low})"
-            )),
+            None => self.sql.push_str(&format!(" AND {column} >= {low}")),
         }
     }
-    if let Some(date) = criteria.birth_date {
-        let p = next_placeholder(&mut args, Arg::Date(date));
-        sql.push_str(&format!(" AND c.birth_date = {p}"));
-    }
-    if let Some(codes) = &criteria.municipality_codes {
-        if codes.is_empty() {
-            return Ok(SearchPage {
-                customers: Vec::new(),
-                next: None,
-            });
-        }
-        let placeholders: Vec<String> = codes
-            .iter()
-            .map(|c| next_placeholder(&mut args, Arg::Text(c.clone())))
-            .collect();
-        sql.push_str(&format!(" AND c.municipality_code IN ({})", placeholders.join(", ")));
-    }
-    if !criteria.include_ended {
-        sql.push_str(" AND c.customership_end IS NULL");
-    }
-    if let Some((sort_key, id)) = &criteria.after {
-        let k = next_placeholder(&mut args, Arg::Text(sort_key.clone()));
-        let i = next_placeholder(&mut args, Arg::Text(id.clone()));
-        sql.push_str(&format!(" AND (c.sort_key > {k} OR (c.sort_key = {k} AND c.id > {i}))"));
-    }
-    // One more than asked tells whether another page exists.
-    sql.push_str(&format!(" ORDER BY c.sort_key, c.id LIMIT {}", criteria.limit + 1));
 
+    /// Continues after `(sort_key, id)` in that order.
+    fn after(&mut self, sort_column: &str, id_column: &str, after: &Option<(String, String)>) {
+        if let Some((sort_key, id)) = after {
+            let k = self.text(sort_key);
+            let i = self.text(id);
+            self.sql.push_str(&format!(
+                " AND ({sort_column} > {k} OR ({sort_column} = {k} AND {id_column} > {i}))"
+            ));
+        }
+    }
+}
+
+/// Searches customers; the order is stable, so pages can be walked with [`SearchPage::next`].
+///
+/// A search by name alone (the usual one) is driven by the token rows: the longest fragment's index
+/// range gives the candidates already carrying their sort key and filters, the other fragments are
+/// checked per candidate, and only the page found is joined to `customers`. A search that also has an
+/// identity code or a birth date is driven by those more selective indexes instead.
+pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPage, StoreError> {
+    if criteria.municipality_codes.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(SearchPage {
+            customers: Vec::new(),
+            next: None,
+        });
+    }
+    let limit = criteria.limit + 1; // one more than asked tells whether another page exists
+    let mut q = QueryBuilder::default();
+    let by_tokens =
+        !criteria.name_prefixes.is_empty() && criteria.identity_code.is_none() && criteria.birth_date.is_none();
+    if by_tokens {
+        let mut fragments = criteria.name_prefixes.clone();
+        fragments.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
+        q.push(&format!(
+            "SELECT {} FROM (SELECT DISTINCT t.sort_key, t.customer_id FROM customer_name_tokens t WHERE 1 = 1",
+            prefixed_columns("c")
+        ));
+        q.token_prefix("t.token", &fragments[0]);
+        if let Some(codes) = &criteria.municipality_codes {
+            q.in_list("t.municipality_code", codes);
+        }
+        if !criteria.include_ended {
+            let active = q.arg(Arg::Bool(true));
+            q.push(&format!(" AND t.active = {active}"));
+        }
+        for fragment in &fragments[1..] {
+            q.push(" AND EXISTS (SELECT 1 FROM customer_name_tokens t2 WHERE t2.customer_id = t.customer_id");
+            q.token_prefix("t2.token", fragment);
+            q.push(")");
+        }
+        q.after("t.sort_key", "t.customer_id", &criteria.after);
+        q.push(&format!(
+            " ORDER BY t.sort_key, t.customer_id LIMIT {limit}) m JOIN customers c ON c.id = m.customer_id \
+             ORDER BY m.sort_key, m.customer_id"
+        ));
+    } else {
+        q.push(&format!(
+            "SELECT {} FROM customers c WHERE 1 = 1",
+            prefixed_columns("c")
+        ));
+        if let Some(code) = &criteria.identity_code {
+            let p = q.text(code);
+            q.push(&format!(" AND c.identity_code = {p}"));
+        }
+        if let Some(date) = criteria.birth_date {
+            let p = q.arg(Arg::Date(date));
+            q.push(&format!(" AND c.birth_date = {p}"));
+        }
+        for fragment in &criteria.name_prefixes {
+            q.push(" AND EXISTS (SELECT 1 FROM customer_name_tokens t WHERE t.customer_id = c.id");
+            q.token_prefix("t.token", fragment);
+            q.push(")");
+        }
+        if let Some(codes) = &criteria.municipality_codes {
+            q.in_list("c.municipality_code", codes);
+        }
+        if !criteria.include_ended {
+            q.push(" AND c.customership_end IS NULL");
+        }
+        q.after("c.sort_key", "c.id", &criteria.after);
+        q.push(&format!(" ORDER BY c.sort_key, c.id LIMIT {limit}"));
+    }
+
+    let QueryBuilder { sql, args } = q;
     let rows: Vec<CustomerRow> = with_db!(db, pool => {
         let mut query = sqlx::query_as(AssertSqlSafe(sql));
         for arg in args {
             query = match arg {
                 Arg::Text(text) => query.bind(text),
                 Arg::Date(date) => query.bind(date),
+                Arg::Bool(flag) => query.bind(flag),
             };
         }
         query.fetch_all(pool).await?
@@ -375,6 +456,15 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
         customers,
         next: if more { last_key } else { None },
     })
+}
+
+/// The customer columns qualified with a table alias.
+fn prefixed_columns(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One field's change in a customer's history.

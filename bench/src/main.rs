@@ -1,0 +1,310 @@
+//! `kotopolku-bench search`: customer search latency over HTTP with one client.
+//!
+//! Fills a fresh database (a temporary SQLite file, or a throw-away PostgreSQL schema) with synthetic
+//! customers, starts the real HTTP application on a loopback port, and times sequential searches by
+//! identity code, by name fragments, and by name within a municipality. Prints p50, p99 and max.
+//!
+//! ```sh
+//! cargo run --release -p kotopolku-bench -- search --customers 100000 --backend both
+//! ```
+
+use std::time::{Duration, Instant};
+
+use kotopolku_domain::customer::Customer;
+use kotopolku_domain::names;
+use kotopolku_service::{Clock, Services};
+use kotopolku_store::{Database, customers};
+use kotopolku_synthetic::{Generator, Rng};
+
+struct Options {
+    customers: usize,
+    queries: usize,
+    backends: Vec<&'static str>,
+    postgres_url: String,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("search") => {}
+        _ => return Err("usage: kotopolku-bench search [--customers N] [--queries N] [--backend sqlite|postgres|both] [--postgres-url URL]".into()),
+    }
+    let mut options = Options {
+        customers: 100_000,
+        queries: 2_000,
+        backends: vec!["sqlite", "postgres"],
+        postgres_url: std::env::var("KOTOPOLKU_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--customers" => options.customers = value.parse().map_err(|_| "--customers: a number")?,
+            "--queries" => options.queries = value.parse().map_err(|_| "--queries: a number")?,
+            "--postgres-url" => options.postgres_url = value,
+            "--backend" => {
+                options.backends = match value.as_str() {
+                    "sqlite" => vec!["sqlite"],
+                    "postgres" => vec!["postgres"],
+                    "both" => vec!["sqlite", "postgres"],
+                    other => return Err(format!("unknown backend {other}")),
+                }
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    println!(
+        "customer search over HTTP, one sequential client, {} customers, {} queries per kind",
+        options.customers, options.queries
+    );
+    println!(
+        "{:<10} {:<28} {:>9} {:>9} {:>9} {:>12}",
+        "backend", "query", "p50 ms", "p99 ms", "max ms", "avg results"
+    );
+    for backend in &options.backends {
+        if let Err(message) = run(backend, &options).await {
+            eprintln!("{backend}: {message}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run(backend: &str, options: &Options) -> Result<(), String> {
+    let (url, cleanup) = match backend {
+        "sqlite" => {
+            let path = std::env::temp_dir().join(format!("kotopolku-bench-{}.db", uuid::Uuid::new_v4().simple()));
+            (format!("sqlite://{}", path.display()), Cleanup::File(path))
+        }
+        _ => {
+            let schema = format!("kp_bench_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&options.postgres_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Database::Postgres(pool) = &admin {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            admin.close().await;
+            let separator = if options.postgres_url.contains('?') { '&' } else { '?' };
+            (
+                format!("{}{separator}options=-c%20search_path%3D{schema}", options.postgres_url),
+                Cleanup::Schema(options.postgres_url.clone(), schema),
+            )
+        }
+    };
+    let result = measure(backend, &url, options).await;
+    cleanup.run().await;
+    result
+}
+
+async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), String> {
+    let db = Database::connect(url).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let clock = Clock::system();
+    let started = Instant::now();
+    let loaded = load(&db, options.customers, clock.clone()).await?;
+    let load_time = started.elapsed();
+    analyze(&db).await?;
+
+    let services = Services::new(db.clone(), clock);
+    let app = kotopolku_web::router(kotopolku_web::AppState { services });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = reqwest::Client::new();
+    let mut rng = Rng::new(99);
+
+    let by_code: Vec<String> = (0..options.queries)
+        .map(|_| {
+            let c = loop {
+                let c = rng.pick(&loaded);
+                if c.data.identity_code.is_some() {
+                    break c;
+                }
+            };
+            format!(
+                "identity_code={}",
+                c.data.identity_code.as_ref().map(|i| i.as_str()).unwrap_or_default()
+            )
+        })
+        .collect();
+    let by_family_prefix: Vec<String> = (0..options.queries)
+        .map(|_| format!("name={}", prefix(&rng.pick(&loaded).data.family_name, 4)))
+        .collect();
+    let by_two_fragments: Vec<String> = (0..options.queries)
+        .map(|_| {
+            let c = rng.pick(&loaded);
+            format!(
+                "name={}+{}",
+                prefix(&c.data.family_name, 3),
+                prefix(&c.data.given_names, 3)
+            )
+        })
+        .collect();
+    let by_name_in_municipality: Vec<String> = (0..options.queries)
+        .map(|_| {
+            let c = rng.pick(&loaded);
+            format!(
+                "name={}&municipality={}",
+                prefix(&c.data.family_name, 3),
+                c.data.municipality_code
+            )
+        })
+        .collect();
+
+    // Warm up caches and connections before timing.
+    for query in by_family_prefix.iter().take(200) {
+        get(&client, &base, query).await?;
+    }
+    for (label, queries) in [
+        ("identity code", &by_code),
+        ("name, family prefix", &by_family_prefix),
+        ("name, two fragments", &by_two_fragments),
+        ("name + municipality", &by_name_in_municipality),
+    ] {
+        let mut times = Vec::with_capacity(queries.len());
+        let mut results = 0usize;
+        for query in queries {
+            let started = Instant::now();
+            results += get(&client, &base, query).await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{:<10} {:<28} {:>9.2} {:>9.2} {:>9.2} {:>12.1}",
+            backend,
+            label,
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.99)),
+            ms(*times.last().unwrap_or(&Duration::ZERO)),
+            results as f64 / queries.len() as f64
+        );
+    }
+    println!(
+        "{:<10} (loaded {} customers in {:.1} s, {:.0} per second)",
+        backend,
+        loaded.len(),
+        load_time.as_secs_f64(),
+        loaded.len() as f64 / load_time.as_secs_f64()
+    );
+    server.abort();
+    db.close().await;
+    Ok(())
+}
+
+/// Inserts synthetic customers in transactions of 1,000 through the store layer.
+async fn load(db: &Database, count: usize, clock: Clock) -> Result<Vec<Customer>, String> {
+    let today = clock.today();
+    let mut generator = Generator::new(2026, today);
+    let mut all = Vec::with_capacity(count);
+    let mut done = 0;
+    while done < count {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        for _ in 0..1000.min(count - done) {
+            let data = generator.customer().validate(today).map_err(|e| format!("{e:?}"))?;
+            let now = clock.now();
+            let customer = Customer {
+                id: uuid::Uuid::now_v7().to_string(),
+                data,
+                customership_end: None,
+                end_reason: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            customers::insert(&mut tx, &customer).await.map_err(|e| e.to_string())?;
+            all.push(customer);
+            done += 1;
+        }
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
+    Ok(all)
+}
+
+/// Planner statistics and (on PostgreSQL) the visibility map, as autovacuum keeps them in a running
+/// system; without it a freshly loaded table cannot use index-only scans.
+async fn analyze(db: &Database) -> Result<(), String> {
+    match db {
+        Database::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+        Database::Postgres(pool) => sqlx::query("VACUUM ANALYZE").execute(pool).await.map(|_| ()),
+    }
+    .map_err(|e| e.to_string())
+}
+
+async fn get(client: &reqwest::Client, base: &str, query: &str) -> Result<usize, String> {
+    let response = client
+        .get(format!("{base}/api/v1/customers?{query}"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("{query}: HTTP {}", response.status()));
+    }
+    let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+    Ok(body["customers"].as_array().map(Vec::len).unwrap_or(0))
+}
+
+fn prefix(name: &str, chars: usize) -> String {
+    names::fold(name)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(chars)
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Schema(String, String),
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Schema(url, schema) => {
+                if let Ok(Database::Postgres(pool)) = Database::connect(&url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                        .execute(&pool)
+                        .await;
+                    pool.close().await;
+                }
+            }
+        }
+    }
+}
