@@ -25,9 +25,17 @@ const SIGN_POSITION: usize = 6;
 /// A validated personal identity code, `DDMMYYCZZZQ`, stored in upper case. The century sign is
 /// kept as given: since 2023 two codes that differ only in the sign (`-` and `Y`, say) belong to
 /// two different people, so normalising it would merge them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct IdentityCode(String);
+
+/// Debug output shows only the birth-date part and hides the individual number and check character,
+/// so that a stray `{:?}` in a log line does not disclose a whole identity code.
+impl fmt::Debug for IdentityCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdentityCode({}****)", self.0.get(..7).unwrap_or(""))
+    }
+}
 
 /// Sex as recorded in the identity code's individual number (odd male, even female).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -480,5 +488,17 @@ mod tests {
             longer.insert_str(at, &extra.iter().collect::<String>());
             prop_assert_eq!(IdentityCode::parse(&longer), Err(E::Length));
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::IdentityCode;
+
+    #[test]
+    fn debug_output_hides_the_individual_part() {
+        let code = IdentityCode::parse("131052-308T").expect("valid");
+        assert_eq!(format!("{code:?}"), "IdentityCode(131052-****)");
+        assert_eq!(code.to_string(), "131052-308T");
     }
 }
