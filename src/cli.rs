@@ -28,6 +28,34 @@ enum Command {
     /// On first use the database is filled with synthetic customers; later runs reuse it. A database
     /// holding anything but demo data is refused.
     Demo(DemoArgs),
+    /// Manage organisations.
+    Orgs {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: crate::admin::OrgsCommand,
+    },
+    /// Manage users.
+    Users {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: crate::admin::UsersCommand,
+    },
+    /// Manage API tokens for integrations and scripts.
+    Tokens {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: crate::admin::TokensCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: crate::admin::AuditCommand,
+    },
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check personal identity codes: one per argument, or one per line of standard input.
@@ -45,11 +73,19 @@ enum Command {
 struct DatabaseArgs {
     /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB
     /// [default: sqlite://kotopolku.db]
-    #[arg(long, env = "KOTOPOLKU_DATABASE_URL")]
+    #[arg(long, env = "KOTOPOLKU_DATABASE_URL", global = true)]
     database_url: Option<String>,
-    /// TOML configuration file with the keys database_url and bind.
-    #[arg(long, env = "KOTOPOLKU_CONFIG")]
+    /// TOML configuration file with the keys database_url, bind and hsts.
+    #[arg(long, env = "KOTOPOLKU_CONFIG", global = true)]
     config: Option<PathBuf>,
+}
+
+impl DatabaseArgs {
+    /// The database URL from the flag, the environment, the configuration file or the default.
+    fn url(&self) -> Result<String, String> {
+        let file = FileConfig::load(self.config.as_deref())?;
+        Ok(config::database_url(self.database_url.clone(), &file))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +95,9 @@ struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long, env = "KOTOPOLKU_BIND")]
     bind: Option<String>,
+    /// Send Strict-Transport-Security: set when Kotopolku is reached over HTTPS (behind a TLS proxy).
+    #[arg(long, env = "KOTOPOLKU_HSTS")]
+    hsts: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,7 +122,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             let file = FileConfig::load(args.database.config.as_deref())?;
             let url = config::database_url(args.database.database_url, &file);
             let bind = config::bind_address(args.bind, &file)?;
-            serve::serve(&url, bind).await?;
+            serve::serve(&url, bind, args.hsts || file.hsts.unwrap_or(false)).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {
@@ -92,15 +131,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(args) => {
-            let file = FileConfig::load(args.config.as_deref())?;
-            let url = config::database_url(args.database_url, &file);
-            let db = connect(&url).await?;
+            let db = connect(&args.url()?).await?;
             db.migrate().await.map_err(|e| e.to_string())?;
             db.close().await;
             println!("database migrated");
             Ok(ExitCode::SUCCESS)
         }
         Command::IdentityCode { codes } => Ok(check_identity_codes(codes)),
+        Command::Orgs { database, command } => crate::admin::orgs(&database.url()?, command).await,
+        Command::Users { database, command } => crate::admin::users(&database.url()?, command).await,
+        Command::Tokens { database, command } => crate::admin::tokens(&database.url()?, command).await,
+        Command::Audit { database, command } => crate::admin::audit(&database.url()?, command).await,
     }
 }
 

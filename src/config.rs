@@ -16,6 +16,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// The address to listen on, e.g. `127.0.0.1:8080`.
     pub bind: Option<String>,
+    /// Send Strict-Transport-Security (Kotopolku is reached over HTTPS).
+    pub hsts: Option<bool>,
 }
 
 impl FileConfig {

@@ -1,51 +1,140 @@
-//! `kotopolku demo`: a training environment on its own SQLite file, filled with synthetic customers.
+//! `kotopolku demo`: a training environment on its own SQLite file, with demo organisations, a demo
+//! user for every role, and synthetic customers.
 
 use std::net::SocketAddr;
 
+use kotopolku_domain::access::{OrganisationKind, Role};
 use kotopolku_domain::actor::Actor;
-use kotopolku_service::{Clock, Services};
+use kotopolku_domain::directory::{NewOrganisation, NewUser};
+use kotopolku_service::{Clock, SecuritySettings, Services};
 use kotopolku_store::{Database, settings};
 use kotopolku_synthetic::Generator;
 
 use crate::serve;
 
+/// The municipalities the demo unit serves: every one the synthetic customers live in.
+const DEMO_MUNICIPALITIES: &[&str] = &[
+    "091", "049", "092", "837", "853", "564", "179", "297", "398", "905", "609", "285", "167", "106", "743", "235",
+    "257", "638",
+];
+
+/// Demo accounts: e-mail, role, and which demo organisation they belong to. The password of each is
+/// `demo-` followed by the role, e.g. `demo-caseworker`.
+const DEMO_USERS: &[(&str, Role)] = &[
+    ("caseworker@demo.kotopolku.invalid", Role::Caseworker),
+    ("supervisor@demo.kotopolku.invalid", Role::Supervisor),
+    ("county@demo.kotopolku.invalid", Role::CountyWorker),
+    ("regional@demo.kotopolku.invalid", Role::RegionalOfficer),
+    ("national@demo.kotopolku.invalid", Role::NationalAnalyst),
+    ("admin@demo.kotopolku.invalid", Role::Admin),
+];
+
 /// Opens (or creates) a demo database, seeds it on first use, and serves it.
 pub async fn run(database_url: &str, bind: SocketAddr, customers: u32, seed: u64) -> Result<(), String> {
     let db = serve::open(database_url).await?;
-    seed_if_new(&db, customers, seed).await?;
+    let services = Services::with_settings(
+        db.clone(),
+        Clock::system(),
+        SecuritySettings {
+            demo: true,
+            ..SecuritySettings::default()
+        },
+    );
+    let token = seed_if_new(&services, &db, customers, seed).await?;
     println!("Kotopolku training environment: synthetic data only, never enter real personal data.");
     println!("Database: {database_url}");
-    serve::run(db, bind).await
+    println!("Demo accounts (password: demo- followed by the role, e.g. demo-caseworker; no two-factor sign-in):");
+    for (email, role) in DEMO_USERS {
+        println!("  {:<18} {email}", role.as_str());
+    }
+    if let Some(token) = token {
+        println!("API token of the demo caseworker (shown once): {token}");
+    }
+    // Standard output is block-buffered when piped; show the accounts before the server starts.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    serve::run_with(services, bind, false).await
 }
 
-/// Seeds a new database; leaves an existing demo database as it is; refuses any other database.
-async fn seed_if_new(db: &Database, customers: u32, seed: u64) -> Result<(), String> {
+/// Seeds a new database and returns a caseworker API token; leaves an existing demo database as it
+/// is; refuses any other database.
+async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u64) -> Result<Option<String>, String> {
     let environment = settings::get(db, settings::ENVIRONMENT)
         .await
         .map_err(|e| e.to_string())?;
     match environment.as_deref() {
-        Some("demo") => return Ok(()),
+        Some("demo") => return Ok(None),
         Some(other) => return Err(format!("refusing to use a database marked as {other:?} for the demo")),
         None => {}
     }
     if settings::has_customers(db).await.map_err(|e| e.to_string())? {
         return Err("refusing to use a database that holds data which is not demo data".into());
     }
-    let clock = Clock::system();
-    let services = Services::new(db.clone(), clock.clone());
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;
     settings::set(&mut tx, settings::ENVIRONMENT, "demo")
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    let mut generator = Generator::new(seed, clock.today());
-    let actor = Actor::system();
+
+    let system = Actor::system();
+    let organisation = |kind, name: &str, area: Option<&str>, municipalities: &[&str]| NewOrganisation {
+        kind,
+        name: name.into(),
+        area_code: area.map(str::to_owned),
+        municipalities: municipalities.iter().map(|m| m.to_string()).collect(),
+    };
+    let new_orgs = [
+        organisation(
+            OrganisationKind::MunicipalUnit,
+            "Demo integration services",
+            None,
+            DEMO_MUNICIPALITIES,
+        ),
+        organisation(OrganisationKind::WellbeingCounty, "Helsinki (demo)", Some("90"), &[]),
+        organisation(
+            OrganisationKind::RegionalCentre,
+            "Uusimaa regional centre (demo)",
+            Some("1"),
+            &[],
+        ),
+        organisation(OrganisationKind::National, "National level (demo)", None, &[]),
+        organisation(OrganisationKind::Operator, "Operator (demo)", None, &[]),
+    ];
+    let mut org_ids = std::collections::HashMap::new();
+    for new in &new_orgs {
+        let org = services
+            .create_organisation(&system, new)
+            .await
+            .map_err(|e| format!("seeding failed: {e}"))?;
+        org_ids.insert(org.kind, org.id);
+    }
+    for (email, role) in DEMO_USERS {
+        let new = NewUser {
+            email: (*email).into(),
+            display_name: format!("Demo {}", role.as_str().replace('_', " ")),
+            organisation_id: org_ids.get(&role.organisation_kind()).cloned().unwrap_or_default(),
+            role: *role,
+        };
+        services
+            .create_demo_user(&new, &format!("demo-{}", role.as_str()))
+            .await
+            .map_err(|e| format!("seeding failed: {e}"))?;
+    }
+    let unit = org_ids
+        .get(&OrganisationKind::MunicipalUnit)
+        .cloned()
+        .unwrap_or_default();
+    let token = services
+        .create_token(&system, &unit, Role::Caseworker, "demo caseworker", 365)
+        .await
+        .map_err(|e| format!("seeding failed: {e}"))?;
+
+    let mut generator = Generator::new(seed, services.clock().today());
     for _ in 0..customers {
         services
-            .register_customer(&actor, &generator.customer(), true)
+            .register_customer(&system, &generator.customer(), true)
             .await
             .map_err(|e| format!("seeding failed: {e}"))?;
     }
     println!("Seeded {customers} synthetic customers (seed {seed}).");
-    Ok(())
+    Ok(Some(token.secret))
 }

@@ -1,5 +1,6 @@
 //! `kotopolku`: the integration customer data system's one binary.
 
+mod admin;
 mod cli;
 mod config;
 mod demo;

@@ -18,35 +18,25 @@ pub async fn open(database_url: &str) -> Result<Database, String> {
 }
 
 /// `kotopolku serve`: migrate, then serve until SIGINT or SIGTERM.
-pub async fn serve(database_url: &str, bind: SocketAddr) -> Result<(), String> {
-    check_bind(bind)?;
-    run(open(database_url).await?, bind).await
-}
-
-/// Until sign-in and access control exist, the API is open to whoever can reach it: only the machine
-/// itself may.
-fn check_bind(bind: SocketAddr) -> Result<(), String> {
-    if bind.ip().is_loopback() {
-        Ok(())
-    } else {
-        Err(format!(
-            "refusing to listen on {bind}: until access control is in place Kotopolku only serves a \
-             loopback address (127.0.0.1 or ::1)"
-        ))
-    }
+pub async fn serve(database_url: &str, bind: SocketAddr, hsts: bool) -> Result<(), String> {
+    run(open(database_url).await?, bind, hsts).await
 }
 
 /// Serves an open database until SIGINT or SIGTERM.
-pub async fn run(db: Database, bind: SocketAddr) -> Result<(), String> {
-    check_bind(bind)?;
-    let services = Services::new(db.clone(), Clock::system());
-    let app = kotopolku_web::router(AppState { services });
+pub async fn run(db: Database, bind: SocketAddr, hsts: bool) -> Result<(), String> {
+    run_with(Services::new(db, Clock::system()), bind, hsts).await
+}
+
+/// Serves with the given services until SIGINT or SIGTERM.
+pub async fn run_with(services: Services, bind: SocketAddr, hsts: bool) -> Result<(), String> {
+    let db = services.database().clone();
+    let app = kotopolku_web::router(AppState { services, hsts });
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(backend = ?db.backend(), "listening on http://{local}");
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;

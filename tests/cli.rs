@@ -31,6 +31,9 @@ fn output(command: &mut Command) -> (i32, String, String) {
 struct Server {
     child: Child,
     address: String,
+    /// What it printed on standard output before it listened.
+    stdout: String,
+    token: Option<String>,
 }
 
 impl Server {
@@ -46,9 +49,16 @@ impl Server {
     fn spawn(mut command: Command) -> Self {
         let mut child = command
             .stderr(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .spawn()
             .expect("spawn kotopolku serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (out_sender, out_receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = out_sender.send(line);
+            }
+        });
         let stderr = child.stderr.take().expect("stderr");
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -61,13 +71,23 @@ impl Server {
             }
         });
         let address = receiver
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_secs(120))
             .expect("the server logs where it listens");
-        Self { child, address }
+        // Whatever the server printed before listening is in the pipe by now; give the reader a moment.
+        let mut stdout = Vec::new();
+        while let Ok(line) = out_receiver.recv_timeout(Duration::from_millis(300)) {
+            stdout.push(line);
+        }
+        Self {
+            child,
+            address,
+            stdout: stdout.join("\n"),
+            token: None,
+        }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
-        http_get::blocking_get(&format!("http://{}{path}", self.address))
+        http_get::blocking_get(&format!("http://{}{path}", self.address), self.token.as_deref())
     }
 }
 
@@ -83,13 +103,16 @@ mod http_get {
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
-    pub fn blocking_get(url: &str) -> (u16, String) {
+    pub fn blocking_get(url: &str, bearer: Option<&str>) -> (u16, String) {
         let rest = url.strip_prefix("http://").expect("http URL");
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let mut stream = TcpStream::connect(host).expect("connect");
+        let authorization = bearer
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{authorization}Connection: close\r\n\r\n"
         )
         .expect("write");
         let mut response = String::new();
@@ -128,10 +151,7 @@ fn version_and_help() {
 }
 
 #[test]
-fn serve_refuses_a_non_loopback_address_before_access_control_exists() {
-    let (code, _, stderr) = output(kotopolku().args(["serve", "--bind", "0.0.0.0:0"]));
-    assert_ne!(code, 0);
-    assert!(stderr.contains("refusing to listen on 0.0.0.0:0"), "{stderr}");
+fn serve_refuses_an_invalid_bind_address() {
     let (code, _, stderr) = output(kotopolku().args(["serve", "--bind", "not-an-address"]));
     assert_ne!(code, 0);
     assert!(stderr.contains("not IP:PORT"), "{stderr}");
@@ -192,17 +212,90 @@ fn serve_and_migrate_work_on(backend: Backend) {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("database migrated"));
 
+    // An organisation and a token from the command line, each printed alone on the last line.
+    let last_line = |stdout: &str| stdout.lines().last().unwrap_or_default().trim().to_owned();
+    let (code, stdout, stderr) = output(kotopolku().args([
+        "orgs",
+        "create",
+        "--kind",
+        "municipal-unit",
+        "--municipalities",
+        "091,049",
+        "--name",
+        "Helsingin kotoutumispalvelut",
+        "--database-url",
+        &test.url,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let org = last_line(&stdout);
+    let (code, stdout, stderr) = output(kotopolku().args([
+        "tokens",
+        "create",
+        "--org",
+        &org,
+        "--role",
+        "caseworker",
+        "--expires",
+        "30",
+        "--database-url",
+        &test.url,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let token = last_line(&stdout);
+    assert!(token.starts_with("kp_"), "{stdout}");
+    let (code, _, stderr) = output(kotopolku().args([
+        "tokens",
+        "create",
+        "--org",
+        &org,
+        "--role",
+        "regional_officer",
+        "--database-url",
+        &test.url,
+    ]));
+    assert_ne!(code, 0, "a regional officer's token cannot belong to a municipal unit");
+    assert!(stderr.contains("role"), "{stderr}");
+    let (code, stdout, stderr) = output(kotopolku().args([
+        "users",
+        "create",
+        "--email",
+        "Maija@Example.org",
+        "--org",
+        &org,
+        "--role",
+        "caseworker",
+        "--database-url",
+        &test.url,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        last_line(&stdout).len(),
+        24,
+        "a one-time password alone on the last line: {stdout}"
+    );
+    let (code, stdout, _) = output(kotopolku().args(["users", "list", "--database-url", &test.url]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("maija@example.org\tcaseworker"), "{stdout}");
+
     let started = Instant::now();
-    let server = Server::start(&test.url);
+    let mut server = Server::start(&test.url);
     let (status, body) = server.get("/readyz");
     assert_eq!(status, 200, "{body}");
     let (status, body) = server.get("/api/v1/code-lists/target-groups");
     assert_eq!(status, 200, "{body}");
     let (status, body) = server.get("/api/v1/customers");
+    assert_eq!(status, 401, "personal data needs credentials: {body}");
+    server.token = Some(token);
+    let (status, body) = server.get("/api/v1/customers");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"customers\":[]"), "{body}");
-    assert!(started.elapsed() < Duration::from_secs(120));
     drop(server);
+
+    // The audit log holds the organisation, token and user creations, and the chain is intact.
+    let (code, stdout, _) = output(kotopolku().args(["audit", "verify", "--database-url", &test.url]));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("audit log intact: "), "{stdout}");
+    assert!(started.elapsed() < Duration::from_secs(120));
     runtime.block_on(test.finish());
 }
 
@@ -266,7 +359,19 @@ fn demo_seeds_a_new_database_and_refuses_real_data() {
         ]);
         command
     };
-    let server = Server::spawn(demo(&demo_url));
+    let mut server = Server::spawn(demo(&demo_url));
+    assert!(
+        server.stdout.contains("caseworker@demo.kotopolku.invalid"),
+        "{}",
+        server.stdout
+    );
+    let token = server
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("API token of the demo caseworker (shown once): "))
+        .map(str::to_owned)
+        .expect("the demo prints a caseworker token");
+    server.token = Some(token.clone());
     let (status, body) = server.get("/api/v1/customers?limit=100");
     assert_eq!(status, 200, "{body}");
     let page: serde_json::Value = serde_json::from_str(&body).expect("json");
@@ -280,7 +385,8 @@ fn demo_seeds_a_new_database_and_refuses_real_data() {
     }
     drop(server);
     // A second start reuses the demo database as it is.
-    let server = Server::spawn(demo(&demo_url));
+    let mut server = Server::spawn(demo(&demo_url));
+    server.token = Some(token);
     let (_, body) = server.get("/api/v1/customers?limit=100");
     let page: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(page["customers"].as_array().map(Vec::len), Some(7));

@@ -310,7 +310,7 @@ async fn update_keeps_field_history_and_refuses_stale_versions(app: &TestApp) {
     let phone = updated.iter().find(|e| e["field"] == "phone").expect("phone change");
     assert_eq!(phone["old_value"], "+358 40 123 4567");
     assert_eq!(phone["new_value"], "+358 50 765 4321");
-    assert_eq!(phone["actor_id"], "local-operator");
+    assert_eq!(phone["actor_name"], "CaseworkerA");
     assert_eq!(phone["changed_at"], "2026-06-15T11:00:00Z");
     // Registration is in the history too, field by field.
     assert!(

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod access;
 mod cli;
 mod customers_api;
 mod reference_api;

@@ -17,6 +17,10 @@ use kotopolku_store::{Database, customers};
 use kotopolku_synthetic::{Generator, Rng};
 
 struct Options {
+    command: String,
+    /// For `reads`: concurrent clients and seconds per measurement.
+    clients: usize,
+    seconds: u64,
     customers: usize,
     queries: usize,
     backends: Vec<&'static str>,
@@ -25,11 +29,20 @@ struct Options {
 
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("search") => {}
-        _ => return Err("usage: kotopolku-bench search [--customers N] [--queries N] [--backend sqlite|postgres|both] [--postgres-url URL]".into()),
-    }
+    let command = match args.next().as_deref() {
+        Some(command @ ("search" | "reads")) => command.to_owned(),
+        _ => {
+            return Err(
+                "usage: kotopolku-bench search|reads [--customers N] [--queries N] [--clients N] \
+                        [--seconds N] [--backend sqlite|postgres|both] [--postgres-url URL]"
+                    .into(),
+            );
+        }
+    };
     let mut options = Options {
+        command,
+        clients: 16,
+        seconds: 10,
         customers: 100_000,
         queries: 2_000,
         backends: vec!["sqlite", "postgres"],
@@ -41,6 +54,8 @@ fn parse_options() -> Result<Options, String> {
         match flag.as_str() {
             "--customers" => options.customers = value.parse().map_err(|_| "--customers: a number")?,
             "--queries" => options.queries = value.parse().map_err(|_| "--queries: a number")?,
+            "--clients" => options.clients = value.parse().map_err(|_| "--clients: a number")?,
+            "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds: a number")?,
             "--postgres-url" => options.postgres_url = value,
             "--backend" => {
                 options.backends = match value.as_str() {
@@ -121,15 +136,23 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     analyze(&db).await?;
 
     let services = Services::new(db.clone(), clock);
-    let app = kotopolku_web::router(kotopolku_web::AppState { services });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let client = reqwest::Client::new();
+    let token = caseworker_token(&services).await?;
+    if options.command == "reads" {
+        for read_audit in [false, true] {
+            let services = if read_audit {
+                services.clone()
+            } else {
+                services.clone().without_read_audit_for_benchmark()
+            };
+            let (base, server) = start_server(services).await?;
+            reads(backend, &base, &token, &loaded, options, read_audit).await?;
+            server.abort();
+        }
+        db.close().await;
+        return Ok(());
+    }
+    let (base, server) = start_server(services).await?;
+    let client = client(&token)?;
     let mut rng = Rng::new(99);
 
     let by_code: Vec<String> = (0..options.queries)
@@ -207,6 +230,114 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     );
     server.abort();
     db.close().await;
+    Ok(())
+}
+
+/// An organisation serving every municipality and a caseworker token of it.
+async fn caseworker_token(services: &Services) -> Result<String, String> {
+    let system = kotopolku_domain::actor::Actor::system();
+    let all: Vec<String> = kotopolku_domain::code_lists::municipalities()
+        .map(|m| m.code.clone())
+        .collect();
+    let unit = services
+        .create_organisation(
+            &system,
+            &kotopolku_domain::directory::NewOrganisation {
+                kind: kotopolku_domain::access::OrganisationKind::MunicipalUnit,
+                name: "Benchmark unit".into(),
+                area_code: None,
+                municipalities: all,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = services
+        .create_token(
+            &system,
+            &unit.id,
+            kotopolku_domain::access::Role::Caseworker,
+            "benchmark",
+            1,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(token.secret)
+}
+
+async fn start_server(services: Services) -> Result<(String, tokio::task::JoinHandle<()>), String> {
+    let app = kotopolku_web::router(kotopolku_web::AppState { services, hsts: false });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    Ok((base, server))
+}
+
+fn client(token: &str) -> Result<reqwest::Client, String> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| e.to_string())?;
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// `clients` concurrent loops reading random customers for `seconds`; prints throughput and latency.
+async fn reads(
+    backend: &str,
+    base: &str,
+    token: &str,
+    loaded: &[Customer],
+    options: &Options,
+    read_audit: bool,
+) -> Result<(), String> {
+    let ids: std::sync::Arc<Vec<String>> = std::sync::Arc::new(loaded.iter().map(|c| c.id.clone()).collect());
+    let deadline = Instant::now() + Duration::from_secs(options.seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..options.clients {
+        let client = client(token)?;
+        let ids = ids.clone();
+        let base = base.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng::new(1000 + worker as u64);
+            let mut times = Vec::new();
+            while Instant::now() < deadline {
+                let id = rng.pick(&ids);
+                let started = Instant::now();
+                let response = client.get(format!("{base}/api/v1/customers/{id}")).send().await;
+                match response {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                    }
+                    Ok(r) => return Err(format!("HTTP {}", r.status())),
+                    Err(e) => return Err(e.to_string()),
+                }
+                times.push(started.elapsed());
+            }
+            Ok(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    times.sort();
+    println!(
+        "{:<10} {:<14} {:>12.0} {:>9.2} {:>9.2}",
+        backend,
+        if read_audit { "on" } else { "off (bench)" },
+        times.len() as f64 / options.seconds as f64,
+        ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.99))
+    );
     Ok(())
 }
 

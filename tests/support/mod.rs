@@ -2,8 +2,13 @@
 
 use std::path::PathBuf;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use kotopolku_service::{Clock, Services};
+use kotopolku_domain::access::{OrganisationKind, Role};
+use kotopolku_domain::actor::Actor;
+use kotopolku_domain::directory::NewOrganisation;
+use kotopolku_service::{Clock, SecuritySettings, Services};
 use kotopolku_store::{Backend, Database};
 use serde_json::Value;
 
@@ -119,33 +124,167 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The organisations every test starts with.
+pub struct Directory {
+    /// Integration unit A serves Helsinki (091) and Espoo (049).
+    pub unit_a: String,
+    /// Integration unit B serves Vantaa (092).
+    pub unit_b: String,
+    /// Helsinki's wellbeing services county (90).
+    pub county: String,
+    pub regional_centre: String,
+    pub national: String,
+    pub operator: String,
+}
+
+/// Who a request is made as: each has an API token of its organisation and role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum As {
+    CaseworkerA,
+    SupervisorA,
+    CaseworkerB,
+    SupervisorB,
+    CountyWorker,
+    RegionalOfficer,
+    NationalAnalyst,
+    Admin,
+}
+
+impl As {
+    pub const ALL: [As; 8] = [
+        As::CaseworkerA,
+        As::SupervisorA,
+        As::CaseworkerB,
+        As::SupervisorB,
+        As::CountyWorker,
+        As::RegionalOfficer,
+        As::NationalAnalyst,
+        As::Admin,
+    ];
+
+    pub fn role(self) -> Option<Role> {
+        match self {
+            As::CaseworkerA | As::CaseworkerB => Some(Role::Caseworker),
+            As::SupervisorA | As::SupervisorB => Some(Role::Supervisor),
+            As::CountyWorker => Some(Role::CountyWorker),
+            As::RegionalOfficer => Some(Role::RegionalOfficer),
+            As::NationalAnalyst => Some(Role::NationalAnalyst),
+            As::Admin => Some(Role::Admin),
+        }
+    }
+}
+
 /// A running server and an HTTP client for it.
 pub struct TestApp {
     pub base: String,
+    /// Sends requests as caseworker A.
     pub client: reqwest::Client,
     pub clock: Clock,
     pub database: TestDatabase,
+    pub services: Services,
+    pub directory: Directory,
+    tokens: HashMap<As, String>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl TestApp {
     pub async fn start(backend: Backend) -> Self {
+        let settings = SecuritySettings {
+            // Growing delays after failed sign-ins are tested for their growth, not their length.
+            failure_delay: std::time::Duration::from_millis(2),
+            ..SecuritySettings::default()
+        };
+        Self::start_with(backend, settings).await
+    }
+
+    pub async fn start_with(backend: Backend, settings: SecuritySettings) -> Self {
         let database = TestDatabase::new(backend).await;
         let clock = Clock::fixed(test_now());
-        let services = Services::new(database.db.clone(), clock.clone());
-        let app = kotopolku_web::router(kotopolku_web::AppState { services });
+        let services = Services::with_settings(database.db.clone(), clock.clone(), settings);
+        let system = Actor::system();
+        let org = |kind: OrganisationKind, name: &str, area: Option<&str>, municipalities: &[&str]| NewOrganisation {
+            kind,
+            name: name.into(),
+            area_code: area.map(str::to_owned),
+            municipalities: municipalities.iter().map(|m| m.to_string()).collect(),
+        };
+        let create = async |new: NewOrganisation| {
+            services
+                .create_organisation(&system, &new)
+                .await
+                .expect("organisation")
+                .id
+        };
+        let directory = Directory {
+            unit_a: create(org(OrganisationKind::MunicipalUnit, "Unit A", None, &["091", "049"])).await,
+            unit_b: create(org(OrganisationKind::MunicipalUnit, "Unit B", None, &["092"])).await,
+            county: create(org(OrganisationKind::WellbeingCounty, "Helsinki", Some("90"), &[])).await,
+            regional_centre: create(org(OrganisationKind::RegionalCentre, "Uusimaa", Some("1"), &[])).await,
+            national: create(org(OrganisationKind::National, "Ministry", None, &[])).await,
+            operator: create(org(OrganisationKind::Operator, "Operator", None, &[])).await,
+        };
+        let mut tokens = HashMap::new();
+        for who in As::ALL {
+            let organisation = match who {
+                As::CaseworkerA | As::SupervisorA => &directory.unit_a,
+                As::CaseworkerB | As::SupervisorB => &directory.unit_b,
+                As::CountyWorker => &directory.county,
+                As::RegionalOfficer => &directory.regional_centre,
+                As::NationalAnalyst => &directory.national,
+                _ => &directory.operator,
+            };
+            let role = who.role().expect("role");
+            let created = services
+                .create_token(&system, organisation, role, &format!("{who:?}"), 30)
+                .await
+                .expect("token");
+            tokens.insert(who, created.secret);
+        }
+        let app = kotopolku_web::router(kotopolku_web::AppState {
+            services: services.clone(),
+            hsts: false,
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
+        let client = client_with_token(tokens.get(&As::CaseworkerA).map(String::as_str));
         Self {
             base,
-            client: reqwest::Client::new(),
+            client,
             clock,
             database,
+            services,
+            directory,
+            tokens,
             server,
         }
+    }
+
+    /// A client that sends requests as `who`.
+    pub fn client_as(&self, who: As) -> reqwest::Client {
+        client_with_token(self.tokens.get(&who).map(String::as_str))
+    }
+
+    pub async fn get_as(&self, who: As, path: &str) -> Reply {
+        Reply::from(self.client_as(who).get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    pub async fn post_as(&self, who: As, path: &str, body: &Value) -> Reply {
+        Reply::from(
+            self.client_as(who)
+                .post(self.url(path))
+                .json(body)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -214,6 +353,19 @@ impl TestApp {
     }
 }
 
+/// A client that sends `Authorization: Bearer TOKEN` with every request (or nothing without a token).
+pub fn client_with_token(token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 /// A response with its body parsed as JSON (or `Null` when it is not JSON).
 pub struct Reply {
     pub status: u16,
@@ -223,6 +375,10 @@ pub struct Reply {
 }
 
 impl Reply {
+    pub async fn from_response(response: reqwest::Response) -> Self {
+        Self::from(response).await
+    }
+
     async fn from(response: reqwest::Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -3,10 +3,14 @@
 //! Everything here is pure and synchronous so that it can be tested exhaustively and reused by every
 //! other layer (store, service, web, report) without pulling in a database or a runtime.
 
+pub mod access;
 pub mod actor;
+pub mod audit;
 pub mod code_lists;
 pub mod customer;
+pub mod directory;
 pub mod identity_code;
 pub mod names;
 pub mod time;
+pub mod totp;
 pub mod validation;

@@ -1,7 +1,9 @@
 //! The customer registry's use cases: register, read, update, search, end customership, history.
 
 use chrono::NaiveDate;
+use kotopolku_domain::access::{self, Action, Jurisdiction, Scope};
 use kotopolku_domain::actor::Actor;
+use kotopolku_domain::audit::Outcome;
 use kotopolku_domain::code_lists::{self, CodeListName};
 use kotopolku_domain::customer::{Customer, CustomerInput, EndCustomership};
 use kotopolku_domain::identity_code::IdentityCode;
@@ -11,6 +13,7 @@ use kotopolku_store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::audit::{self, Target, entry};
 use crate::{DuplicateCandidate, ServiceError, Services};
 
 /// Most words a name search may have; more would only slow the query down.
@@ -68,7 +71,19 @@ impl Services {
         input: &CustomerInput,
         confirm_not_duplicate: bool,
     ) -> Result<Customer, ServiceError> {
+        let grant = self
+            .authorize(actor, Action::CustomerRegister, Target::default())
+            .await?;
         let data = input.validate(self.clock.today()).map_err(ServiceError::Validation)?;
+        if let Some(grant) = grant
+            && !in_jurisdiction(actor, grant.scope, &data.municipality_code)
+        {
+            return Err(ServiceError::field(
+                "municipality_code",
+                "outside_your_municipalities",
+                "your unit does not serve this municipality",
+            ));
+        }
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         if let Some(code) = &data.identity_code {
@@ -86,12 +101,19 @@ impl Services {
                         &c.data.given_names,
                     )
                 })
-                .map(|c| DuplicateCandidate {
-                    id: c.id,
-                    family_name: c.data.family_name,
-                    given_names: c.data.given_names,
-                    birth_date: c.data.birth_date,
-                    municipality_code: c.data.municipality_code,
+                .map(|c| {
+                    let visible = match grant {
+                        Some(grant) => in_jurisdiction(actor, grant.scope, &c.data.municipality_code),
+                        None => true,
+                    };
+                    DuplicateCandidate {
+                        id: visible.then_some(c.id),
+                        family_name: visible.then_some(c.data.family_name),
+                        given_names: visible.then_some(c.data.given_names),
+                        birth_date: c.data.birth_date,
+                        municipality_code: c.data.municipality_code,
+                        outside_your_scope: !visible,
+                    }
                 })
                 .collect();
             if !candidates.is_empty() {
@@ -124,14 +146,55 @@ impl Services {
         }
         let changes = diff(None, &customer)?;
         record(&mut tx, actor, &customer, "created", &changes).await?;
+        let audit_row = entry(
+            actor,
+            Action::CustomerRegister.as_str(),
+            Target::customer(&customer.id),
+            Outcome::Success,
+            now,
+        );
+        audit::record_in(&mut tx, &[audit_row]).await?;
         tx.commit().await?;
-        tracing::info!(customer_id = %customer.id, actor = %actor.id, "customer registered");
+        tracing::debug!(customer_id = %customer.id, actor = %actor.id, "customer registered");
         Ok(customer)
     }
 
-    /// Reads one customer.
-    pub async fn customer(&self, _actor: &Actor, id: &str) -> Result<Customer, ServiceError> {
-        store::get(&self.db, id).await?.ok_or(ServiceError::NotFound)
+    /// Reads one customer; the read is audited before the data is returned.
+    pub async fn customer(&self, actor: &Actor, id: &str) -> Result<Customer, ServiceError> {
+        let customer = self.visible_customer(actor, Action::CustomerRead, id).await?;
+        self.audit_reads(actor, Action::CustomerRead, &[Target::customer(id)])
+            .await?;
+        Ok(customer)
+    }
+
+    /// Loads a customer for `action`, refusing (and auditing the refusal) what the actor may not do:
+    /// a role that sees no customers is refused before anything is read, and a customer outside the
+    /// actor's scope is "not found", exactly like a missing one.
+    pub(crate) async fn visible_customer(
+        &self,
+        actor: &Actor,
+        action: Action,
+        id: &str,
+    ) -> Result<Customer, ServiceError> {
+        if let Some(role) = actor.role
+            && access::customer_visibility(role).is_none()
+        {
+            return Err(self
+                .refuse(
+                    actor,
+                    action,
+                    Target::customer(id),
+                    ServiceError::forbidden("this role sees no personal data"),
+                )
+                .await);
+        }
+        let Some(customer) = store::get(&self.db, id).await? else {
+            return Err(self
+                .refuse(actor, action, Target::customer(id), ServiceError::NotFound)
+                .await);
+        };
+        self.check_customer(actor, action, &customer).await?;
+        Ok(customer)
     }
 
     /// Replaces a customer's basic data, if `expected_version` is still the current one. Every
@@ -143,12 +206,25 @@ impl Services {
         input: &CustomerInput,
         expected_version: i64,
     ) -> Result<Customer, ServiceError> {
+        let checked = self.visible_customer(actor, Action::CustomerUpdate, id).await?;
         let data = input.validate(self.clock.today()).map_err(ServiceError::Validation)?;
+        if let Some(grant) = actor
+            .role
+            .and_then(|role| access::grant_for(role, Action::CustomerUpdate))
+            && !in_jurisdiction(actor, grant.scope, &data.municipality_code)
+        {
+            return Err(ServiceError::field(
+                "municipality_code",
+                "outside_your_municipalities",
+                "your unit does not serve this municipality; a move to another municipality is a hand-over",
+            ));
+        }
         let mut tx = self.db.begin().await?;
         let current = store::get_for_update(&mut tx, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if current.version != expected_version {
+        // The access check above saw `checked`; any change since then shows in the version.
+        if current.version != expected_version || current.version != checked.version {
             return Err(ServiceError::VersionConflict {
                 current_version: current.version,
             });
@@ -171,7 +247,8 @@ impl Services {
             updated_at: self.clock.now(),
             ..current.clone()
         };
-        self.write_update(tx, actor, &current, updated, "updated").await
+        self.write_update(tx, actor, Action::CustomerUpdate, &current, updated, "updated")
+            .await
     }
 
     /// Ends a customership with a reason from the `customership-end-reasons` code list.
@@ -181,11 +258,12 @@ impl Services {
         id: &str,
         end: &EndCustomership,
     ) -> Result<Customer, ServiceError> {
+        let checked = self.visible_customer(actor, Action::CustomerEnd, id).await?;
         let mut tx = self.db.begin().await?;
         let current = store::get_for_update(&mut tx, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if current.version != end.version {
+        if current.version != end.version || current.version != checked.version {
             return Err(ServiceError::VersionConflict {
                 current_version: current.version,
             });
@@ -202,13 +280,15 @@ impl Services {
             updated_at: self.clock.now(),
             ..current.clone()
         };
-        self.write_update(tx, actor, &current, ended, "ended").await
+        self.write_update(tx, actor, Action::CustomerEnd, &current, ended, "ended")
+            .await
     }
 
     async fn write_update(
         &self,
         mut tx: Tx,
         actor: &Actor,
+        action: Action,
         current: &Customer,
         updated: Customer,
         kind: &str,
@@ -223,29 +303,66 @@ impl Services {
             });
         }
         record(&mut tx, actor, &updated, kind, &changes).await?;
+        let audit_row = entry(
+            actor,
+            action.as_str(),
+            Target::customer(&updated.id),
+            Outcome::Success,
+            updated.updated_at,
+        );
+        audit::record_in(&mut tx, &[audit_row]).await?;
         tx.commit().await?;
-        tracing::info!(customer_id = %updated.id, actor = %actor.id, kind, "customer changed");
+        tracing::debug!(customer_id = %updated.id, actor = %actor.id, kind, "customer changed");
         Ok(updated)
     }
 
-    /// Searches customers page by page in a stable order.
-    pub async fn search_customers(
-        &self,
-        _actor: &Actor,
-        search: &CustomerSearch,
-    ) -> Result<CustomerPage, ServiceError> {
-        let criteria = search_criteria(search)?;
+    /// Searches customers page by page in a stable order, within the actor's scope. Every customer
+    /// in the answer counts as read and is audited.
+    pub async fn search_customers(&self, actor: &Actor, search: &CustomerSearch) -> Result<CustomerPage, ServiceError> {
+        let grant = self.authorize(actor, Action::CustomerSearch, Target::default()).await?;
+        let mut criteria = search_criteria(search)?;
+        if let Some(grant) = grant {
+            match (grant.scope, &actor.jurisdiction) {
+                (Scope::UnitMunicipalities, Some(Jurisdiction::Municipalities(codes))) => {
+                    criteria.municipality_codes = Some(match criteria.municipality_codes.take() {
+                        Some(asked) => asked.into_iter().filter(|c| codes.contains(c)).collect(),
+                        None => codes.clone(),
+                    });
+                }
+                (Scope::CountyInvolvements, Some(Jurisdiction::WellbeingCounty(county))) => {
+                    if grant.requires_purpose && actor.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                        return Err(self
+                            .refuse(
+                                actor,
+                                Action::CustomerSearch,
+                                Target::default(),
+                                ServiceError::Forbidden {
+                                    code: "purpose_required",
+                                    message: "state the purpose of use (Kotopolku-Purpose header)".into(),
+                                },
+                            )
+                            .await);
+                    }
+                    criteria.involved_county = Some(county.clone());
+                }
+                _ => criteria.municipality_codes = Some(Vec::new()),
+            }
+        }
         let page = store::search(&self.db, &criteria).await?;
+        let targets: Vec<Target<'_>> = page.customers.iter().map(|c| Target::customer(&c.id)).collect();
+        self.audit_reads(actor, Action::CustomerSearch, &targets).await?;
         Ok(CustomerPage {
+            next_cursor: page.next.as_ref().map(|(key, id)| encode_cursor(key, id)),
             customers: page.customers,
-            next_cursor: page.next.map(|(key, id)| encode_cursor(&key, &id)),
         })
     }
 
     /// Every recorded change of a customer, oldest first.
     pub async fn customer_history(&self, actor: &Actor, id: &str) -> Result<Vec<HistoryEntry>, ServiceError> {
-        self.customer(actor, id).await?;
+        self.visible_customer(actor, Action::CustomerHistory, id).await?;
         let records: Vec<ChangeRecord> = store::history(&self.db, id).await?;
+        self.audit_reads(actor, Action::CustomerHistory, &[Target::customer(id)])
+            .await?;
         Ok(records
             .into_iter()
             .map(|r| HistoryEntry {
@@ -259,6 +376,14 @@ impl Services {
             })
             .collect())
     }
+}
+
+/// Whether a customer of `municipality_code` is inside the actor's jurisdiction for `scope`.
+fn in_jurisdiction(actor: &Actor, scope: Scope, municipality_code: &str) -> bool {
+    actor
+        .jurisdiction
+        .as_ref()
+        .is_some_and(|j| access::customer_in_scope(scope, j, municipality_code, &[]))
 }
 
 async fn ensure_identity_code_free(tx: &mut Tx, code: &IdentityCode, except: Option<&str>) -> Result<(), ServiceError> {
@@ -397,6 +522,7 @@ fn search_criteria(search: &CustomerSearch) -> Result<SearchCriteria, ServiceErr
         include_ended: search.include_ended.unwrap_or(true),
         after,
         limit,
+        involved_county: None,
     })
 }
 

@@ -5,14 +5,17 @@ use kotopolku_domain::validation::FieldViolation;
 use kotopolku_store::StoreError;
 use serde::Serialize;
 
-/// An existing customer that a new registration may duplicate.
+/// An existing customer that a new registration may duplicate. Candidates outside the actor's
+/// scope are reported without name or id: only that one exists, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DuplicateCandidate {
-    pub id: String,
-    pub family_name: String,
-    pub given_names: String,
+    pub id: Option<String>,
+    pub family_name: Option<String>,
+    pub given_names: Option<String>,
     pub birth_date: NaiveDate,
     pub municipality_code: String,
+    /// True when the candidate is a customer of a municipality the actor does not serve.
+    pub outside_your_scope: bool,
 }
 
 /// Why a use case refused or failed.
@@ -21,9 +24,21 @@ pub enum ServiceError {
     /// The input broke field rules; every problem is listed.
     #[error("invalid input")]
     Validation(Vec<FieldViolation>),
-    /// No such record (or, once access control exists, none the actor may see).
+    /// No such record, or none the actor may see: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,
+    /// The actor may not do this (the policy grants its role no such action).
+    #[error("forbidden: {message}")]
+    Forbidden { code: &'static str, message: String },
+    /// No valid session or token.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Sign-in failed; the same answer for a wrong password, a wrong code, an unknown or a locked user.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many attempts from one client; try again after the given number of seconds.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_seconds: u64 },
     /// Another customer already has this identity code.
     #[error("identity code belongs to customer {existing_customer_id}")]
     DuplicateIdentityCode { existing_customer_id: String },
@@ -36,6 +51,9 @@ pub enum ServiceError {
     /// The customership has already ended.
     #[error("the customership has already ended")]
     AlreadyEnded,
+    /// Something that should not happen (no randomness, a panicked worker).
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -48,5 +66,12 @@ impl ServiceError {
             code,
             message: message.into(),
         }])
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ServiceError::Forbidden {
+            code: "forbidden",
+            message: message.into(),
+        }
     }
 }

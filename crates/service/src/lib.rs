@@ -1,26 +1,90 @@
-//! Kotopolku's use cases. Each function takes the acting party first, validates its input, and
-//! writes the data and its history in one transaction.
+//! Kotopolku's use cases. Each function takes the acting party first, asks the access policy,
+//! validates its input, and writes the data, its history and its audit rows in one transaction.
 
+mod access;
+pub mod audit;
+pub mod auth;
 mod clock;
-mod error;
-
 pub mod customers;
+pub mod directory;
+mod error;
+mod secrets;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use kotopolku_store::Database;
 
+pub use audit::{AuditSink, ChainReport};
 pub use clock::Clock;
 pub use error::{DuplicateCandidate, ServiceError};
 
-/// The handle every use case runs on: the database and the clock.
+/// Security settings with their defaults.
+#[derive(Debug, Clone)]
+pub struct SecuritySettings {
+    /// A session unused this long ends (default 30 minutes).
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after sign-in whatever its use (default 12 hours).
+    pub session_absolute_timeout: Duration,
+    /// Consecutive failed sign-ins that lock an account (default 5).
+    pub lock_after_failures: u32,
+    /// How long a locked account stays locked (default 15 minutes).
+    pub lock_duration: Duration,
+    /// The delay after a first failed sign-in; it doubles with each further failure (default 250 ms).
+    pub failure_delay: Duration,
+    /// The issuer shown in authenticator apps.
+    pub totp_issuer: String,
+    /// A training environment: two-factor sign-in is not required. Only `kotopolku demo` sets this.
+    pub demo: bool,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            session_absolute_timeout: Duration::from_secs(12 * 3600),
+            lock_after_failures: 5,
+            lock_duration: Duration::from_secs(15 * 60),
+            failure_delay: Duration::from_millis(250),
+            totp_issuer: "Kotopolku".into(),
+            demo: false,
+        }
+    }
+}
+
+/// The handle every use case runs on: the database, the clock, the audit writer and the settings.
 #[derive(Debug, Clone)]
 pub struct Services {
     db: Database,
     clock: Clock,
+    audit: AuditSink,
+    settings: Arc<SecuritySettings>,
+    /// Only a benchmark switches this off, to measure what read auditing costs.
+    read_audit: bool,
+    sign_in_throttle: Arc<auth::SignInThrottle>,
 }
 
 impl Services {
+    /// Starts the audit writer on the current Tokio runtime.
     pub fn new(db: Database, clock: Clock) -> Self {
-        Self { db, clock }
+        Self::with_settings(db, clock, SecuritySettings::default())
+    }
+
+    pub fn with_settings(db: Database, clock: Clock, settings: SecuritySettings) -> Self {
+        Self {
+            audit: AuditSink::start(db.clone()),
+            db,
+            clock,
+            settings: Arc::new(settings),
+            read_audit: true,
+            sign_in_throttle: Arc::new(auth::SignInThrottle::default()),
+        }
+    }
+
+    /// Turns read auditing off. For measuring its cost only: a running system must never do this.
+    pub fn without_read_audit_for_benchmark(mut self) -> Self {
+        self.read_audit = false;
+        self
     }
 
     pub fn database(&self) -> &Database {
@@ -29,5 +93,9 @@ impl Services {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    pub fn settings(&self) -> &SecuritySettings {
+        &self.settings
     }
 }

@@ -295,6 +295,8 @@ pub struct SearchCriteria {
     /// Only customers of these municipalities; `None` for no restriction.
     pub municipality_codes: Option<Vec<String>>,
     pub include_ended: bool,
+    /// Only customers with an active multisectoral involvement of this wellbeing county.
+    pub involved_county: Option<String>,
     /// Continue after this `(sort_key, id)`.
     pub after: Option<(String, String)>,
     pub limit: u32,
@@ -350,6 +352,14 @@ impl QueryBuilder {
         }
     }
 
+    /// The customer in `column` has an active involvement of `county`.
+    fn involved_county(&mut self, column: &str, county: &str) {
+        let p = self.text(county);
+        self.sql.push_str(&format!(
+            " AND {column} IN (SELECT customer_id FROM county_involvements WHERE county_code = {p} AND ended_on IS NULL)"
+        ));
+    }
+
     /// Continues after `(sort_key, id)` in that order.
     fn after(&mut self, sort_column: &str, id_column: &str, after: &Option<(String, String)>) {
         if let Some((sort_key, id)) = after {
@@ -394,6 +404,9 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
             let active = q.arg(Arg::Bool(true));
             q.push(&format!(" AND t.active = {active}"));
         }
+        if let Some(county) = &criteria.involved_county {
+            q.involved_county("t.customer_id", county);
+        }
         for fragment in &fragments[1..] {
             q.push(" AND EXISTS (SELECT 1 FROM customer_name_tokens t2 WHERE t2.customer_id = t.customer_id");
             q.token_prefix("t2.token", fragment);
@@ -427,6 +440,9 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
         }
         if !criteria.include_ended {
             q.push(" AND c.customership_end IS NULL");
+        }
+        if let Some(county) = &criteria.involved_county {
+            q.involved_county("c.id", county);
         }
         q.after("c.sort_key", "c.id", &criteria.after);
         q.push(&format!(" ORDER BY c.sort_key, c.id LIMIT {limit}"));

@@ -8,7 +8,9 @@
 mod db;
 mod error;
 
+pub mod audit;
 pub mod customers;
+pub mod directory;
 pub mod settings;
 
 pub use db::{Backend, Database, Tx};

@@ -5,7 +5,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use kotopolku_domain::actor::Actor;
 use kotopolku_domain::validation::FieldViolation;
 use serde::de::DeserializeOwned;
 
@@ -122,19 +121,5 @@ fn join_path(path: &str, name: Option<String>) -> String {
         (".", Some(name)) | ("", Some(name)) => name,
         (path, Some(name)) if !path.ends_with(&name) => format!("{path}.{name}"),
         (path, _) => path.to_owned(),
-    }
-}
-
-/// The acting party of a request.
-///
-/// Until sign-in exists (the access-control issue), every request is made by the local operator, and
-/// the server refuses to listen on anything but a loopback address (see `kotopolku serve`).
-pub struct RequestActor(pub Actor);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestActor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestActor(Actor::local_operator()))
     }
 }

@@ -4,6 +4,7 @@
 //! the input, call one use case, and turn its result or error into a response. They decide nothing.
 
 mod api;
+pub mod auth;
 mod extract;
 mod middleware;
 pub mod problem;
@@ -22,6 +23,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub services: Services,
+    /// Send `Strict-Transport-Security` (when Kotopolku is served over HTTPS).
+    pub hsts: bool,
 }
 
 /// The whole HTTP application.
@@ -33,7 +36,32 @@ pub fn router(state: AppState) -> Router {
         .route("/customers", post(api::customers::register).get(api::customers::search))
         .route("/customers/{id}", get(api::customers::read).put(api::customers::update))
         .route("/customers/{id}/end", post(api::customers::end))
-        .route("/customers/{id}/history", get(api::customers::history));
+        .route("/customers/{id}/history", get(api::customers::history))
+        .route("/customers/{id}/access-log", get(api::customers::access_log))
+        .route(
+            "/customers/{id}/county-involvements",
+            get(api::customers::involvements).post(api::customers::start_involvement),
+        )
+        .route(
+            "/customers/{id}/county-involvements/{involvement_id}/end",
+            post(api::customers::end_involvement),
+        )
+        .route("/auth/sign-in", post(api::auth::sign_in))
+        .route("/auth/session", get(api::auth::session))
+        .route("/auth/sign-out", post(api::auth::sign_out))
+        .route("/auth/sign-out-everywhere", post(api::auth::sign_out_everywhere))
+        .route("/auth/password", post(api::auth::change_password))
+        .route("/auth/totp/enrol", post(api::auth::start_totp))
+        .route("/auth/totp/confirm", post(api::auth::confirm_totp))
+        .route(
+            "/organisations",
+            get(api::admin::organisations).post(api::admin::create_organisation),
+        )
+        .route("/users", get(api::admin::users).post(api::admin::create_user))
+        .route("/users/{id}/disable", post(api::admin::disable_user))
+        .route("/tokens", get(api::admin::tokens).post(api::admin::create_token))
+        .route("/tokens/{id}/revoke", post(api::admin::revoke_token))
+        .route("/audit", get(api::admin::audit));
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
@@ -41,7 +69,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_context,
+        ))
         .with_state(state)
 }
 

@@ -9,12 +9,21 @@ use axum::response::Response;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The id of the request being served, for audit rows and logs.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// Gives every request an id (echoed in `X-Request-Id`), logs it without personal data (the route
 /// template, never the concrete path or query, which may hold an identity code or a name), and
 /// sets headers that keep responses out of shared caches and other origins.
-pub async fn request_context(request: Request, next: Next) -> Response {
+pub async fn request_context(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::now_v7().to_string();
+    request.extensions_mut().insert(RequestId(request_id.clone()));
     let method = request.method().clone();
     let route = request
         .extensions()
@@ -33,6 +42,12 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if state.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -31,6 +31,9 @@ pub struct Problem {
     /// For `version_conflict`: the version now stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// Sent as the `Retry-After` header, not in the body.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -45,6 +48,7 @@ impl Problem {
             existing_customer_id: None,
             candidates: Vec::new(),
             current_version: None,
+            retry_after: None,
         }
     }
 
@@ -92,10 +96,22 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            headers.insert(header::RETRY_AFTER, value);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"kotopolku\""),
+            );
+        }
         response
     }
 }
@@ -105,6 +121,29 @@ impl From<ServiceError> for Problem {
         match error {
             ServiceError::Validation(errors) => Problem::validation(errors),
             ServiceError::NotFound => Problem::not_found(),
+            ServiceError::Forbidden { code, message } => {
+                Problem::new(StatusCode::FORBIDDEN, code, "Not allowed").detail(message)
+            }
+            ServiceError::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Sign in, or send a valid API token",
+            ),
+            ServiceError::InvalidCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The e-mail, password or code is not right, or the account is locked",
+            ),
+            ServiceError::TooManyAttempts { retry_after_seconds } => {
+                let mut problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "Too many attempts")
+                    .detail(format!("try again in {retry_after_seconds} seconds"));
+                problem.retry_after = Some(retry_after_seconds);
+                problem
+            }
+            ServiceError::Internal(message) => {
+                tracing::error!(%message, "internal error");
+                Problem::internal()
+            }
             ServiceError::DuplicateIdentityCode { existing_customer_id } => {
                 let mut problem = Problem::field(
                     StatusCode::CONFLICT,

@@ -11,7 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, RequestActor, parse_json};
+use crate::auth::RequestActor;
+use crate::extract::{ApiJson, ApiQuery, parse_json};
 use crate::problem::{ApiError, Problem};
 
 /// The registration request: the customer's data and the duplicate confirmation.
@@ -223,4 +224,89 @@ pub async fn history(
         customer_id: id,
         entries,
     }))
+}
+
+/// Who has seen or changed a customer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccessLog {
+    pub customer_id: String,
+    /// Newest first.
+    pub entries: Vec<kotopolku_domain::audit::AuditRow>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/customers/{id}/access-log", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses(
+        (status = 200, description = "Every recorded access, newest first (supervisors)", body = AccessLog),
+        (status = 403, description = "The role may not read access logs", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer in your scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn access_log(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path(id): Path<String>,
+) -> Result<Json<AccessLog>, ApiError> {
+    let entries = state.services.customer_access_log(&actor, &id).await?;
+    Ok(Json(AccessLog {
+        customer_id: id,
+        entries,
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/customers/{id}/county-involvements", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses(
+        (status = 200, description = "The wellbeing counties involved in the customer's multisectoral process", body = Vec<kotopolku_domain::directory::CountyInvolvement>),
+        (status = 404, description = "No such customer in your scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn involvements(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<kotopolku_domain::directory::CountyInvolvement>>, ApiError> {
+    Ok(Json(state.services.county_involvements(&actor, &id).await?))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/customers/{id}/county-involvements", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    request_body = kotopolku_service::directory::NewCountyInvolvement,
+    responses(
+        (status = 201, description = "The county is involved; its workers may see the customer", body = kotopolku_domain::directory::CountyInvolvement),
+        (status = 404, description = "No such customer in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn start_involvement(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path(id): Path<String>,
+    ApiJson(new): ApiJson<kotopolku_service::directory::NewCountyInvolvement>,
+) -> Result<Response, ApiError> {
+    let involvement = state.services.start_county_involvement(&actor, &id, &new).await?;
+    Ok((StatusCode::CREATED, Json(involvement)).into_response())
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/customers/{id}/county-involvements/{involvement_id}/end", tag = "customers",
+    params(("id" = String, Path, description = "Customer id"), ("involvement_id" = String, Path, description = "Involvement id")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 404, description = "No such active involvement in your scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn end_involvement(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path((id, involvement_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .services
+        .end_county_involvement(&actor, &id, &involvement_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

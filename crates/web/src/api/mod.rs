@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`.
 
+pub mod admin;
+pub mod auth;
 pub mod code_lists;
 pub mod customers;
 pub mod health;

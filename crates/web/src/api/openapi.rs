@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{code_lists, customers, health};
+use super::{admin, auth, code_lists, customers, health};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,12 +25,34 @@ use super::{code_lists, customers, health};
         customers::update,
         customers::end,
         customers::history,
+        customers::access_log,
+        customers::involvements,
+        customers::start_involvement,
+        customers::end_involvement,
+        auth::sign_in,
+        auth::session,
+        auth::sign_out,
+        auth::sign_out_everywhere,
+        auth::change_password,
+        auth::start_totp,
+        auth::confirm_totp,
+        admin::organisations,
+        admin::create_organisation,
+        admin::users,
+        admin::create_user,
+        admin::disable_user,
+        admin::tokens,
+        admin::create_token,
+        admin::revoke_token,
+        admin::audit,
     ),
     components(schemas(crate::problem::Problem, kotopolku_domain::validation::FieldViolation)),
     tags(
         (name = "customers", description = "The customer registry"),
         (name = "code lists", description = "Code lists built into the binary"),
         (name = "operations", description = "Health and readiness"),
+        (name = "auth", description = "Sign-in with password and TOTP, sessions (cookie + X-CSRF-Token); integrations use Authorization: Bearer"),
+        (name = "administration", description = "Organisations, users, API tokens and the audit log"),
     )
 )]
 pub struct ApiDoc;

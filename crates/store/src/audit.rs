@@ -1,0 +1,159 @@
+//! The audit log table: appending chained rows, reading them back, and checking the chain.
+
+use chrono::{DateTime, Utc};
+use kotopolku_domain::audit::{AuditEntry, AuditRow, GENESIS_HASH, chain_hash};
+use sqlx::AssertSqlSafe;
+
+use crate::{Database, StoreError, Tx, with_db, with_tx};
+
+/// Any constant works; it names the advisory lock that serialises appends on PostgreSQL.
+const CHAIN_LOCK: i64 = 0x4b6f_746f_4175_6469;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    occurred_at: DateTime<Utc>,
+    actor_id: String,
+    actor_kind: String,
+    actor_name: String,
+    organisation_id: Option<String>,
+    role: Option<String>,
+    action: String,
+    target_type: Option<String>,
+    target_id: Option<String>,
+    customer_id: Option<String>,
+    purpose: Option<String>,
+    request_id: Option<String>,
+    client_address: Option<String>,
+    outcome: String,
+    previous_hash: String,
+    hash: String,
+}
+
+impl From<Row> for AuditRow {
+    fn from(r: Row) -> Self {
+        AuditRow {
+            id: r.id,
+            entry: AuditEntry {
+                occurred_at: r.occurred_at,
+                actor_id: r.actor_id,
+                actor_kind: r.actor_kind,
+                actor_name: r.actor_name,
+                organisation_id: r.organisation_id,
+                role: r.role,
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                customer_id: r.customer_id,
+                purpose: r.purpose,
+                request_id: r.request_id,
+                client_address: r.client_address,
+                outcome: r.outcome,
+            },
+            previous_hash: r.previous_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, action, target_type, \
+    target_id, customer_id, purpose, request_id, client_address, outcome, previous_hash, hash";
+
+/// Appends entries to the chain in the caller's transaction. Appends are serialised (SQLite's write
+/// transactions already are; on PostgreSQL a transaction-scoped advisory lock does it), so the chain
+/// never forks and ids stay consecutive; the lock is held until the caller commits.
+pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if let Tx::Postgres(pg) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut **pg)
+            .await?;
+    }
+    let head: Option<(i64, String)> = with_tx!(tx, conn => {
+        sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    let (mut id, mut previous) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+    for entry in entries {
+        id += 1;
+        let hash = chain_hash(&previous, id, entry);
+        with_tx!(tx, conn => {
+            sqlx::query(
+                "INSERT INTO audit_log (id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, \
+                 action, target_type, target_id, customer_id, purpose, request_id, client_address, outcome, \
+                 previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            )
+            .bind(id)
+            .bind(entry.occurred_at)
+            .bind(&entry.actor_id)
+            .bind(&entry.actor_kind)
+            .bind(&entry.actor_name)
+            .bind(&entry.organisation_id)
+            .bind(&entry.role)
+            .bind(&entry.action)
+            .bind(&entry.target_type)
+            .bind(&entry.target_id)
+            .bind(&entry.customer_id)
+            .bind(&entry.purpose)
+            .bind(&entry.request_id)
+            .bind(&entry.client_address)
+            .bind(&entry.outcome)
+            .bind(&previous)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+        });
+        previous = hash;
+    }
+    Ok(())
+}
+
+/// Rows with ids after `after_id`, in order, at most `limit`: for walking the whole chain.
+pub async fn rows_after(db: &Database, after_id: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows: Vec<Row> = with_db!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(after_id).bind(limit).fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(AuditRow::from).collect())
+}
+
+/// Filters for reading the log; all given ones must match.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub customer_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Newest first, continuing below this id.
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Matching rows, newest first.
+pub async fn query(db: &Database, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE ($1 IS NULL OR customer_id = $1) AND ($2 IS NULL OR actor_id = $2) \
+         AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR outcome = $4) AND ($5 IS NULL OR occurred_at >= $5) \
+         AND ($6 IS NULL OR occurred_at < $6) AND ($7 IS NULL OR id < $7) ORDER BY id DESC LIMIT $8"
+    );
+    let rows: Vec<Row> = with_db!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql))
+            .bind(&filter.customer_id)
+            .bind(&filter.actor_id)
+            .bind(&filter.action)
+            .bind(&filter.outcome)
+            .bind(filter.from)
+            .bind(filter.until)
+            .bind(filter.before_id)
+            .bind(filter.limit)
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows.into_iter().map(AuditRow::from).collect())
+}

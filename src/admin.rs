@@ -1,0 +1,263 @@
+//! Administration from the command line: organisations, users, API tokens and the audit log.
+//! These run as the system actor on the server's machine, and every change is audited.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use kotopolku_domain::access::{OrganisationKind, Role};
+use kotopolku_domain::actor::Actor;
+use kotopolku_domain::directory::{NewOrganisation, NewUser};
+use kotopolku_service::{ChainReport, Clock, ServiceError, Services};
+
+use crate::serve;
+
+#[derive(Debug, Subcommand)]
+pub enum OrgsCommand {
+    /// Create an organisation; prints its id alone on the last line.
+    Create {
+        /// municipal-unit, wellbeing-county, regional-centre, national or operator.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// For a municipal unit: the municipalities it serves, e.g. 091,049.
+        #[arg(long, value_delimiter = ',')]
+        municipalities: Vec<String>,
+        /// For a wellbeing county or a regional centre: its code.
+        #[arg(long)]
+        area_code: Option<String>,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; prints a one-time password alone on the last line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Organisation id.
+        #[arg(long)]
+        org: String,
+        /// caseworker, supervisor, county_worker, regional_officer, national_analyst or admin.
+        #[arg(long)]
+        role: String,
+        /// The name shown in histories and logs (default: the e-mail).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable {
+        /// User id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token; prints the token alone on the last line (it is shown only once).
+    Create {
+        /// Organisation id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        role: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = 90)]
+        expires: u32,
+        /// What the token is for.
+        #[arg(long, default_value = "integration")]
+        name: String,
+    },
+    /// List tokens (without secrets).
+    List,
+    /// Revoke a token.
+    Revoke {
+        /// Token id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit log's hash chain; exits 1 naming the first broken row.
+    Verify,
+}
+
+async fn services(database_url: &str) -> Result<Services, String> {
+    Ok(Services::new(serve::open(database_url).await?, Clock::system()))
+}
+
+fn explain(error: ServiceError) -> String {
+    match error {
+        ServiceError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field.replace('_', "-"), e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        format!(
+            "unknown role {text:?}; one of: {}",
+            Role::ALL.map(Role::as_str).join(", ")
+        )
+    })
+}
+
+pub async fn orgs(database_url: &str, command: OrgsCommand) -> Result<ExitCode, String> {
+    let services = services(database_url).await?;
+    let actor = Actor::system();
+    match command {
+        OrgsCommand::Create {
+            kind,
+            name,
+            municipalities,
+            area_code,
+        } => {
+            let kind = OrganisationKind::parse(&kind).ok_or_else(|| {
+                format!(
+                    "unknown kind {kind:?}; one of: {}",
+                    OrganisationKind::ALL.map(OrganisationKind::as_str).join(", ")
+                )
+            })?;
+            let new = NewOrganisation {
+                kind,
+                name,
+                area_code,
+                municipalities,
+            };
+            let org = services.create_organisation(&actor, &new).await.map_err(explain)?;
+            println!("Created {} {:?}", org.kind.as_str(), org.name);
+            println!("{}", org.id);
+        }
+        OrgsCommand::List => {
+            for org in services.organisations(&actor).await.map_err(explain)? {
+                let area = org.area_code.clone().unwrap_or_else(|| org.municipalities.join(","));
+                println!("{}\t{}\t{}\t{}", org.id, org.kind.as_str(), area, org.name);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn users(database_url: &str, command: UsersCommand) -> Result<ExitCode, String> {
+    let services = services(database_url).await?;
+    let actor = Actor::system();
+    match command {
+        UsersCommand::Create {
+            email,
+            org,
+            role: r,
+            name,
+        } => {
+            let new = NewUser {
+                display_name: name.unwrap_or_else(|| email.clone()),
+                email,
+                organisation_id: org,
+                role: role(&r)?,
+            };
+            let created = services.create_user(&actor, &new).await.map_err(explain)?;
+            println!(
+                "Created {} ({}). Give them this one-time password over a safe channel; they choose their own \
+                 at first sign-in{}:",
+                created.user.email,
+                created.user.role.as_str(),
+                if created.user.role.sees_personal_data() {
+                    " and enrol two-factor sign-in"
+                } else {
+                    ""
+                }
+            );
+            println!("{}", created.one_time_password);
+        }
+        UsersCommand::List => {
+            for user in services.users(&actor).await.map_err(explain)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    user.id,
+                    user.email,
+                    user.role.as_str(),
+                    user.organisation_id,
+                    if user.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+        UsersCommand::Disable { id } => {
+            let user = services.disable_user(&actor, &id).await.map_err(explain)?;
+            println!("Disabled {}", user.email);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn tokens(database_url: &str, command: TokensCommand) -> Result<ExitCode, String> {
+    let services = services(database_url).await?;
+    let actor = Actor::system();
+    match command {
+        TokensCommand::Create {
+            org,
+            role: r,
+            expires,
+            name,
+        } => {
+            let created = services
+                .create_token(&actor, &org, role(&r)?, &name, expires)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Created token {} ({}), expires {}. It is shown only now:",
+                created.token.id,
+                created.token.role.as_str(),
+                created.token.expires_at.format("%Y-%m-%d")
+            );
+            println!("{}", created.secret);
+        }
+        TokensCommand::List => {
+            for token in services.tokens(&actor).await.map_err(explain)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    token.id,
+                    token.role.as_str(),
+                    token.organisation_id,
+                    token.expires_at.format("%Y-%m-%d"),
+                    if token.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        TokensCommand::Revoke { id } => {
+            services.revoke_token(&actor, &id).await.map_err(explain)?;
+            println!("Revoked {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit(database_url: &str, command: AuditCommand) -> Result<ExitCode, String> {
+    let services = services(database_url).await?;
+    match command {
+        AuditCommand::Verify => match kotopolku_service::audit::verify(services.database())
+            .await
+            .map_err(explain)?
+        {
+            ChainReport::Intact { rows } => {
+                println!("audit log intact: {rows} rows");
+                Ok(ExitCode::SUCCESS)
+            }
+            ChainReport::Broken(chain_break) => {
+                println!("audit log broken at row {}: {}", chain_break.row_id, chain_break.reason);
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
+}
