@@ -295,6 +295,18 @@ fn serve_and_migrate_work_on(backend: Backend) {
     let (code, stdout, _) = output(kotopolku().args(["audit", "verify", "--database-url", &test.url]));
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.starts_with("audit log intact: "), "{stdout}");
+    // Someone edits the second row in the database: `verify` fails and names it.
+    runtime.block_on(async {
+        kotopolku_store::with_db!(&test.db, pool => {
+            sqlx::query("UPDATE audit_log SET action = 'nothing.to.see' WHERE id = 2")
+                .execute(pool)
+                .await
+                .expect("tamper");
+        })
+    });
+    let (code, stdout, _) = output(kotopolku().args(["audit", "verify", "--database-url", &test.url]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("audit log broken at row 2: "), "{stdout}");
     assert!(started.elapsed() < Duration::from_secs(120));
     runtime.block_on(test.finish());
 }

@@ -11,4 +11,5 @@ mod access;
 mod cli;
 mod customers_api;
 mod reference_api;
+mod sessions;
 mod storage;
