@@ -80,14 +80,25 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    println!(
-        "customer search over HTTP, one sequential client, {} customers, {} queries per kind",
-        options.customers, options.queries
-    );
-    println!(
-        "{:<10} {:<28} {:>9} {:>9} {:>9} {:>12}",
-        "backend", "query", "p50 ms", "p99 ms", "max ms", "avg results"
-    );
+    if options.command == "search" {
+        println!(
+            "customer search over HTTP, one sequential client, {} customers, {} queries per kind",
+            options.customers, options.queries
+        );
+        println!(
+            "{:<10} {:<28} {:>9} {:>9} {:>9} {:>12}",
+            "backend", "query", "p50 ms", "p99 ms", "max ms", "avg results"
+        );
+    } else {
+        println!(
+            "customer reads (GET /api/v1/customers/{{id}}) over HTTP, {} concurrent clients, {} s each, {} customers",
+            options.clients, options.seconds, options.customers
+        );
+        println!(
+            "{:<10} {:<14} {:>12} {:>9} {:>9}",
+            "backend", "read audit", "reads/s", "p50 ms", "p99 ms"
+        );
+    }
     for backend in &options.backends {
         if let Err(message) = run(backend, &options).await {
             eprintln!("{backend}: {message}");
