@@ -12,12 +12,6 @@ use kotopolku_synthetic::Generator;
 
 use crate::serve;
 
-/// The municipalities the demo unit serves: every one the synthetic customers live in.
-const DEMO_MUNICIPALITIES: &[&str] = &[
-    "091", "049", "092", "837", "853", "564", "179", "297", "398", "905", "609", "285", "167", "106", "743", "235",
-    "257", "638",
-];
-
 /// Demo accounts: e-mail, role, and which demo organisation they belong to. The password of each is
 /// `demo-` followed by the role, e.g. `demo-caseworker`.
 const DEMO_USERS: &[(&str, Role)] = &[
@@ -87,7 +81,7 @@ async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u
             OrganisationKind::MunicipalUnit,
             "Demo integration services",
             None,
-            DEMO_MUNICIPALITIES,
+            &kotopolku_synthetic::municipality_codes().collect::<Vec<_>>(),
         ),
         organisation(OrganisationKind::WellbeingCounty, "Helsinki (demo)", Some("90"), &[]),
         organisation(

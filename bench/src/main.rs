@@ -162,6 +162,11 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
         db.close().await;
         return Ok(());
     }
+    let services = if std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").as_deref() == Ok("off") {
+        services.without_read_audit_for_benchmark()
+    } else {
+        services
+    };
     let (base, server) = start_server(services).await?;
     let client = client(&token)?;
     let mut rng = Rng::new(99);
@@ -244,7 +249,7 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     Ok(())
 }
 
-/// An organisation serving every municipality and a caseworker token of it.
+/// A large unit serving every municipality the synthetic customers live in, and a caseworker token.
 async fn caseworker_token(services: &Services) -> Result<String, String> {
     let system = kotopolku_domain::actor::Actor::system();
     let all: Vec<String> = kotopolku_domain::code_lists::municipalities()

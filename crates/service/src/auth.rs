@@ -368,9 +368,16 @@ impl Services {
     }
 
     pub(crate) async fn organisation(&self, id: &str) -> Result<Organisation, ServiceError> {
-        store::organisation(&self.db, id)
+        if let Some(cached) = self.organisations.read().ok().and_then(|cache| cache.get(id).cloned()) {
+            return Ok(cached);
+        }
+        let organisation = store::organisation(&self.db, id)
             .await?
-            .ok_or_else(|| ServiceError::Internal(format!("organisation {id} is missing")))
+            .ok_or_else(|| ServiceError::Internal(format!("organisation {id} is missing")))?;
+        if let Ok(mut cache) = self.organisations.write() {
+            cache.insert(id.to_owned(), organisation.clone());
+        }
+        Ok(organisation)
     }
 
     /// Ends this session, or with `everywhere` every session of the user.

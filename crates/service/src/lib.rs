@@ -62,6 +62,9 @@ pub struct Services {
     /// Only a benchmark switches this off, to measure what read auditing costs.
     read_audit: bool,
     sign_in_throttle: Arc<auth::SignInThrottle>,
+    /// Organisations by id. They are never changed after creation, and every authenticated request
+    /// needs its actor's, so they are read from the database once.
+    organisations: Arc<std::sync::RwLock<std::collections::HashMap<String, kotopolku_domain::directory::Organisation>>>,
 }
 
 impl Services {
@@ -78,6 +81,7 @@ impl Services {
             settings: Arc::new(settings),
             read_audit: true,
             sign_in_throttle: Arc::new(auth::SignInThrottle::default()),
+            organisations: Arc::default(),
         }
     }
 

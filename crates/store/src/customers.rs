@@ -124,6 +124,44 @@ macro_rules! write_tokens {
     };
 }
 
+/// Binds a customer's columns in table order, from `id` to `version`: the order both the INSERT and
+/// the UPDATE statements use. A macro so that one text serves both database types.
+macro_rules! bind_customer_fields {
+    ($query:expr, $customer:expr, $sort_key:expr, $citizenships:expr, $other_languages:expr) => {{
+        let customer = $customer;
+        let d = &customer.data;
+        $query
+            .bind(&customer.id)
+            .bind(d.identity_code.as_ref().map(IdentityCode::as_str))
+            .bind(&d.family_name)
+            .bind(&d.given_names)
+            .bind($sort_key)
+            .bind(d.birth_date)
+            .bind(d.sex.as_str())
+            .bind($citizenships)
+            .bind(&d.native_language)
+            .bind($other_languages)
+            .bind(&d.contact_language)
+            .bind(d.interpreter_needed)
+            .bind(&d.interpreter_language)
+            .bind(&d.phone)
+            .bind(&d.email)
+            .bind(&d.street_address)
+            .bind(&d.postal_code)
+            .bind(&d.post_office)
+            .bind(&d.municipality_code)
+            .bind(d.arrival_date)
+            .bind(d.first_permit_date)
+            .bind(&d.residence_basis)
+            .bind(&d.target_group)
+            .bind(d.customership_start)
+            .bind(customer.customership_end)
+            .bind(&customer.end_reason)
+            .bind(&d.responsible_caseworker)
+            .bind(customer.version)
+    }};
+}
+
 /// Stores a new customer with its name tokens.
 pub async fn insert(tx: &mut Tx, customer: &Customer) -> Result<(), StoreError> {
     let d = &customer.data;
@@ -131,7 +169,7 @@ pub async fn insert(tx: &mut Tx, customer: &Customer) -> Result<(), StoreError> 
     let other_languages = to_json(&d.other_languages)?;
     let sort_key = names::sort_key(&d.family_name, &d.given_names);
     with_tx!(tx, conn => {
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO customers (id, identity_code, family_name, given_names, sort_key, birth_date, sex, \
              citizenships, native_language, other_languages, contact_language, interpreter_needed, \
              interpreter_language, phone, email, street_address, postal_code, post_office, municipality_code, \
@@ -139,35 +177,8 @@ pub async fn insert(tx: &mut Tx, customer: &Customer) -> Result<(), StoreError> 
              customership_end, end_reason, responsible_caseworker, version, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
              $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
-        )
-        .bind(&customer.id)
-        .bind(d.identity_code.as_ref().map(IdentityCode::as_str))
-        .bind(&d.family_name)
-        .bind(&d.given_names)
-        .bind(&sort_key)
-        .bind(d.birth_date)
-        .bind(d.sex.as_str())
-        .bind(&citizenships)
-        .bind(&d.native_language)
-        .bind(&other_languages)
-        .bind(&d.contact_language)
-        .bind(d.interpreter_needed)
-        .bind(&d.interpreter_language)
-        .bind(&d.phone)
-        .bind(&d.email)
-        .bind(&d.street_address)
-        .bind(&d.postal_code)
-        .bind(&d.post_office)
-        .bind(&d.municipality_code)
-        .bind(d.arrival_date)
-        .bind(d.first_permit_date)
-        .bind(&d.residence_basis)
-        .bind(&d.target_group)
-        .bind(d.customership_start)
-        .bind(customer.customership_end)
-        .bind(&customer.end_reason)
-        .bind(&d.responsible_caseworker)
-        .bind(customer.version)
+        );
+        bind_customer_fields!(query, customer, &sort_key, &citizenships, &other_languages)
         .bind(customer.created_at)
         .bind(customer.updated_at)
         .execute(&mut *conn)
@@ -185,7 +196,7 @@ pub async fn update(tx: &mut Tx, customer: &Customer, expected_version: i64) -> 
     let other_languages = to_json(&d.other_languages)?;
     let sort_key = names::sort_key(&d.family_name, &d.given_names);
     with_tx!(tx, conn => {
-        let done = sqlx::query(
+        let query = sqlx::query(
             "UPDATE customers SET identity_code = $2, family_name = $3, given_names = $4, sort_key = $5, \
              birth_date = $6, sex = $7, citizenships = $8, native_language = $9, other_languages = $10, \
              contact_language = $11, interpreter_needed = $12, interpreter_language = $13, phone = $14, \
@@ -194,35 +205,8 @@ pub async fn update(tx: &mut Tx, customer: &Customer, expected_version: i64) -> 
              customership_start = $24, customership_end = $25, end_reason = $26, responsible_caseworker = $27, \
              version = $28, updated_at = $29 \
              WHERE id = $1 AND version = $30",
-        )
-        .bind(&customer.id)
-        .bind(d.identity_code.as_ref().map(IdentityCode::as_str))
-        .bind(&d.family_name)
-        .bind(&d.given_names)
-        .bind(&sort_key)
-        .bind(d.birth_date)
-        .bind(d.sex.as_str())
-        .bind(&citizenships)
-        .bind(&d.native_language)
-        .bind(&other_languages)
-        .bind(&d.contact_language)
-        .bind(d.interpreter_needed)
-        .bind(&d.interpreter_language)
-        .bind(&d.phone)
-        .bind(&d.email)
-        .bind(&d.street_address)
-        .bind(&d.postal_code)
-        .bind(&d.post_office)
-        .bind(&d.municipality_code)
-        .bind(d.arrival_date)
-        .bind(d.first_permit_date)
-        .bind(&d.residence_basis)
-        .bind(&d.target_group)
-        .bind(d.customership_start)
-        .bind(customer.customership_end)
-        .bind(&customer.end_reason)
-        .bind(&d.responsible_caseworker)
-        .bind(customer.version)
+        );
+        let done = bind_customer_fields!(query, customer, &sort_key, &citizenships, &other_languages)
         .bind(customer.updated_at)
         .bind(expected_version)
         .execute(&mut *conn)

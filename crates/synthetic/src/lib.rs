@@ -40,6 +40,11 @@ const MUNICIPALITIES: &[(&str, u32)] = &[
     ("638", 1),
 ];
 
+/// The municipalities synthetic customers live in, largest first.
+pub fn municipality_codes() -> impl Iterator<Item = &'static str> {
+    MUNICIPALITIES.iter().map(|(code, _)| *code)
+}
+
 /// Makes customers one after another; the same seed gives the same customers in the same order.
 pub struct Generator {
     rng: Rng,
