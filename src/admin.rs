@@ -169,7 +169,7 @@ pub async fn users(database_url: &str, command: UsersCommand) -> Result<ExitCode
                  at first sign-in{}:",
                 created.user.email,
                 created.user.role.as_str(),
-                if created.user.role.sees_personal_data() {
+                if created.user.role.requires_second_factor() {
                     " and enrol two-factor sign-in"
                 } else {
                     ""

@@ -11,6 +11,7 @@ use crate::support::{Reply, TestApp, client_with_token, test_now};
 
 on_both_backends!(
     a_new_caseworker_signs_in_changes_password_and_enrols_totp,
+    administrators_need_a_second_factor_and_analysts_do_not,
     every_failed_sign_in_gets_the_same_answer_and_accounts_lock,
     sessions_end_when_idle_at_their_limit_and_everywhere,
 );
@@ -320,4 +321,44 @@ async fn sessions_end_when_idle_at_their_limit_and_everywhere(app: &TestApp) {
         .get("/api/v1/customers")
         .await
         .assert_problem(401, "unauthenticated");
+}
+
+async fn administrators_need_a_second_factor_and_analysts_do_not(app: &TestApp) {
+    for (email, organisation, role, stage) in [
+        (
+            "admin@example.org",
+            &app.directory.operator,
+            Role::Admin,
+            "totp_enrolment",
+        ),
+        (
+            "analyst@example.org",
+            &app.directory.national,
+            Role::NationalAnalyst,
+            "full",
+        ),
+    ] {
+        let created = app
+            .services
+            .create_user(
+                &Actor::system(),
+                &NewUser {
+                    email: email.into(),
+                    display_name: email.into(),
+                    organisation_id: organisation.clone(),
+                    role,
+                },
+            )
+            .await
+            .expect("user");
+        let mut browser = Browser::new(app);
+        browser.sign_in(email, &created.one_time_password, None).await;
+        let reply = browser
+            .post(
+                "/api/v1/auth/password",
+                &json!({"current_password": created.one_time_password, "new_password": "pitkä ja hyvä salasana"}),
+            )
+            .await;
+        assert_eq!(reply.body["stage"], stage, "{email}: {}", reply.body);
+    }
 }

@@ -56,6 +56,12 @@ impl Role {
             .any(|grant| grant.role == self && grant.action.touches_personal_data())
     }
 
+    /// Roles that must sign in with a second factor: those that see personal data, and administrators,
+    /// who create accounts and tokens and read the audit log (staff's personal data and customer ids).
+    pub fn requires_second_factor(self) -> bool {
+        self.sees_personal_data() || self == Role::Admin
+    }
+
     /// The kind of organisation a user of this role belongs to.
     pub fn organisation_kind(self) -> OrganisationKind {
         match self {
@@ -320,6 +326,11 @@ mod tests {
         for role in [Role::Caseworker, Role::Supervisor, Role::CountyWorker] {
             assert!(role.sees_personal_data(), "{role:?}");
         }
+        let second_factor: Vec<Role> = Role::ALL.into_iter().filter(|r| r.requires_second_factor()).collect();
+        assert_eq!(
+            second_factor,
+            [Role::Caseworker, Role::Supervisor, Role::CountyWorker, Role::Admin]
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub enum SessionStage {
     Full,
     /// Only set a new password (the account has a one-time password).
     PasswordChange,
-    /// Only enrol two-factor sign-in (the role sees personal data).
+    /// Only enrol two-factor sign-in (the role sees personal data or administers the system).
     TotpEnrolment,
 }
 
@@ -230,7 +230,7 @@ impl Services {
         let profile = user.user()?;
         let stage = if user.password_must_change {
             SessionStage::PasswordChange
-        } else if profile.role.sees_personal_data() && !user.totp_enabled && !self.settings.demo {
+        } else if profile.role.requires_second_factor() && !user.totp_enabled && !self.settings.demo {
             SessionStage::TotpEnrolment
         } else {
             SessionStage::Full
@@ -517,7 +517,7 @@ impl Services {
 fn next_stage(record: &UserRecord, role: Role) -> SessionStage {
     if record.password_must_change {
         SessionStage::PasswordChange
-    } else if role.sees_personal_data() && !record.totp_enabled {
+    } else if role.requires_second_factor() && !record.totp_enabled {
         SessionStage::TotpEnrolment
     } else {
         SessionStage::Full
