@@ -89,6 +89,17 @@ pub async fn record_in(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), Servic
     Ok(store::append(tx, entries).await?)
 }
 
+/// Appends the row of one successful action in the caller's transaction.
+pub async fn record_success(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    target: Target<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    record_in(tx, &[entry(actor, action, target, Outcome::Success, at)]).await
+}
+
 /// What an audit row is about.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Target<'a> {

@@ -253,15 +253,12 @@ impl Services {
         let mut tx = self.db.begin().await?;
         store::update_user_security(&mut tx, &user).await?;
         store::insert_session(&mut tx, &session).await?;
-        audit::record_in(
+        audit::record_success(
             &mut tx,
-            &[entry(
-                &signed_in_actor,
-                "session.sign_in",
-                Target::of("user", &user.id),
-                Outcome::Success,
-                now,
-            )],
+            &signed_in_actor,
+            "session.sign_in",
+            Target::of("user", &user.id),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -394,17 +391,7 @@ impl Services {
         } else {
             "session.sign_out"
         };
-        audit::record_in(
-            &mut tx,
-            &[entry(
-                actor,
-                action,
-                Target::of("user", &session.user.id),
-                Outcome::Success,
-                now,
-            )],
-        )
-        .await?;
+        audit::record_success(&mut tx, actor, action, Target::of("user", &session.user.id), now).await?;
         tx.commit().await?;
         Ok(ended)
     }
@@ -436,15 +423,12 @@ impl Services {
         store::update_user_security(&mut tx, &record).await?;
         store::revoke_other_sessions(&mut tx, &record.id, &session.token_hash, now).await?;
         store::set_session_stage(&mut tx, &session.token_hash, stage.as_str()).await?;
-        audit::record_in(
+        audit::record_success(
             &mut tx,
-            &[entry(
-                actor,
-                "user.password_change",
-                Target::of("user", &record.id),
-                Outcome::Success,
-                now,
-            )],
+            actor,
+            "user.password_change",
+            Target::of("user", &record.id),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -498,17 +482,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         store::update_user_security(&mut tx, &record).await?;
         store::set_session_stage(&mut tx, &session.token_hash, stage.as_str()).await?;
-        audit::record_in(
-            &mut tx,
-            &[entry(
-                actor,
-                "user.totp_enrol",
-                Target::of("user", &record.id),
-                Outcome::Success,
-                now,
-            )],
-        )
-        .await?;
+        audit::record_success(&mut tx, actor, "user.totp_enrol", Target::of("user", &record.id), now).await?;
         tx.commit().await?;
         Ok(stage)
     }

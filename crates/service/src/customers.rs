@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use kotopolku_domain::access::{self, Action, Jurisdiction, Scope};
 use kotopolku_domain::actor::Actor;
-use kotopolku_domain::audit::Outcome;
 use kotopolku_domain::code_lists::{self, CodeListName};
 use kotopolku_domain::customer::{Customer, CustomerInput, EndCustomership};
 use kotopolku_domain::identity_code::IdentityCode;
@@ -13,7 +12,7 @@ use kotopolku_store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::audit::{self, Target, entry};
+use crate::audit::{self, Target};
 use crate::{DuplicateCandidate, ServiceError, Services};
 
 /// Most words a name search may have; more would only slow the query down.
@@ -146,14 +145,14 @@ impl Services {
         }
         let changes = diff(None, &customer)?;
         record(&mut tx, actor, &customer, "created", &changes).await?;
-        let audit_row = entry(
+        audit::record_success(
+            &mut tx,
             actor,
             Action::CustomerRegister.as_str(),
             Target::customer(&customer.id),
-            Outcome::Success,
             now,
-        );
-        audit::record_in(&mut tx, &[audit_row]).await?;
+        )
+        .await?;
         tx.commit().await?;
         tracing::debug!(customer_id = %customer.id, actor = %actor.id, "customer registered");
         Ok(customer)
@@ -303,14 +302,14 @@ impl Services {
             });
         }
         record(&mut tx, actor, &updated, kind, &changes).await?;
-        let audit_row = entry(
+        audit::record_success(
+            &mut tx,
             actor,
             action.as_str(),
             Target::customer(&updated.id),
-            Outcome::Success,
             updated.updated_at,
-        );
-        audit::record_in(&mut tx, &[audit_row]).await?;
+        )
+        .await?;
         tx.commit().await?;
         tracing::debug!(customer_id = %updated.id, actor = %actor.id, kind, "customer changed");
         Ok(updated)

@@ -69,15 +69,12 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         store::insert_organisation(&mut tx, &organisation).await?;
-        audit::record_in(
+        audit::record_success(
             &mut tx,
-            &[entry(
-                actor,
-                "organisation.create",
-                Target::of("organisation", &organisation.id),
-                Outcome::Success,
-                organisation.created_at,
-            )],
+            actor,
+            "organisation.create",
+            Target::of("organisation", &organisation.id),
+            organisation.created_at,
         )
         .await?;
         tx.commit().await?;
@@ -159,17 +156,7 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         store::insert_user(&mut tx, &record).await?;
-        audit::record_in(
-            &mut tx,
-            &[entry(
-                actor,
-                "user.create",
-                Target::of("user", &record.id),
-                Outcome::Success,
-                now,
-            )],
-        )
-        .await?;
+        audit::record_success(&mut tx, actor, "user.create", Target::of("user", &record.id), now).await?;
         tx.commit().await?;
         Ok(CreatedUser {
             user: record.user()?,
@@ -213,17 +200,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         store::update_user_security(&mut tx, &record).await?;
         store::revoke_sessions(&mut tx, None, Some(user_id), now).await?;
-        audit::record_in(
-            &mut tx,
-            &[entry(
-                actor,
-                "user.disable",
-                Target::of("user", user_id),
-                Outcome::Success,
-                now,
-            )],
-        )
-        .await?;
+        audit::record_success(&mut tx, actor, "user.disable", Target::of("user", user_id), now).await?;
         tx.commit().await?;
         Ok(record.user()?)
     }
@@ -272,17 +249,7 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         store::insert_token(&mut tx, &token, &token_hash(&secret)).await?;
-        audit::record_in(
-            &mut tx,
-            &[entry(
-                actor,
-                "token.create",
-                Target::of("token", &token.id),
-                Outcome::Success,
-                now,
-            )],
-        )
-        .await?;
+        audit::record_success(&mut tx, actor, "token.create", Target::of("token", &token.id), now).await?;
         tx.commit().await?;
         Ok(CreatedToken { token, secret })
     }
@@ -300,17 +267,7 @@ impl Services {
         if !store::revoke_token(&mut tx, id, now).await? {
             return Err(ServiceError::NotFound);
         }
-        audit::record_in(
-            &mut tx,
-            &[entry(
-                actor,
-                "token.revoke",
-                Target::of("token", id),
-                Outcome::Success,
-                now,
-            )],
-        )
-        .await?;
+        audit::record_success(&mut tx, actor, "token.revoke", Target::of("token", id), now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,15 +309,12 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         store::insert_involvement(&mut tx, &involvement, &actor.id, now).await?;
-        audit::record_in(
+        audit::record_success(
             &mut tx,
-            &[entry(
-                actor,
-                "customer.county_involvement.start",
-                Target::customer(customer_id),
-                Outcome::Success,
-                now,
-            )],
+            actor,
+            "customer.county_involvement.start",
+            Target::customer(customer_id),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -375,15 +329,12 @@ impl Services {
         if !store::end_involvement(&mut tx, customer_id, id, self.clock.today()).await? {
             return Err(ServiceError::NotFound);
         }
-        audit::record_in(
+        audit::record_success(
             &mut tx,
-            &[entry(
-                actor,
-                "customer.county_involvement.end",
-                Target::customer(customer_id),
-                Outcome::Success,
-                now,
-            )],
+            actor,
+            "customer.county_involvement.end",
+            Target::customer(customer_id),
+            now,
         )
         .await?;
         tx.commit().await?;
