@@ -98,6 +98,18 @@ struct ServeArgs {
     /// Send Strict-Transport-Security: set when Kotopolku is reached over HTTPS (behind a TLS proxy).
     #[arg(long, env = "KOTOPOLKU_HSTS")]
     hsts: bool,
+    /// OpenID Connect issuer URL of the organisation's identity provider (enables its sign-in).
+    #[arg(long, env = "KOTOPOLKU_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// Kotopolku's client id at the identity provider.
+    #[arg(long, env = "KOTOPOLKU_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The client secret; give it in the environment, not on the command line.
+    #[arg(long, env = "KOTOPOLKU_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// Kotopolku's callback URL as registered: https://HOST/api/v1/auth/oidc/callback
+    #[arg(long, env = "KOTOPOLKU_OIDC_REDIRECT_URL")]
+    oidc_redirect_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -122,7 +134,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             let file = FileConfig::load(args.database.config.as_deref())?;
             let url = config::database_url(args.database.database_url, &file);
             let bind = config::bind_address(args.bind, &file)?;
-            serve::serve(&url, bind, args.hsts || file.hsts.unwrap_or(false)).await?;
+            let oidc = config::oidc(
+                [
+                    args.oidc_issuer,
+                    args.oidc_client_id,
+                    args.oidc_client_secret,
+                    args.oidc_redirect_url,
+                ],
+                &file,
+            )?;
+            serve::serve(&url, bind, args.hsts || file.hsts.unwrap_or(false), oidc).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {

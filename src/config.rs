@@ -18,6 +18,12 @@ pub struct FileConfig {
     pub bind: Option<String>,
     /// Send Strict-Transport-Security (Kotopolku is reached over HTTPS).
     pub hsts: Option<bool>,
+    /// OpenID Connect: the identity provider's issuer URL.
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    /// Prefer the environment variable KOTOPOLKU_OIDC_CLIENT_SECRET to the file.
+    pub oidc_client_secret: Option<String>,
+    pub oidc_redirect_url: Option<String>,
 }
 
 impl FileConfig {
@@ -56,4 +62,30 @@ pub fn bind_address(given: Option<String>, file: &FileConfig) -> Result<SocketAd
         .unwrap_or_else(|| DEFAULT_BIND.to_owned());
     text.parse()
         .map_err(|_| format!("bind address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"))
+}
+
+/// The OpenID Connect settings from flags or environment (`given`: issuer, client id, secret,
+/// redirect URL) or the file: all four, or none (then sign-in through a provider is off).
+pub fn oidc(given: [Option<String>; 4], file: &FileConfig) -> Result<Option<kotopolku_web::oidc::OidcConfig>, String> {
+    let [issuer, client_id, client_secret, redirect_url] = given;
+    let values = [
+        issuer.or_else(|| file.oidc_issuer.clone()),
+        client_id.or_else(|| file.oidc_client_id.clone()),
+        client_secret.or_else(|| file.oidc_client_secret.clone()),
+        redirect_url.or_else(|| file.oidc_redirect_url.clone()),
+    ];
+    match values {
+        [None, None, None, None] => Ok(None),
+        [Some(issuer), Some(client_id), Some(client_secret), Some(redirect_url)] => {
+            Ok(Some(kotopolku_web::oidc::OidcConfig {
+                issuer,
+                client_id,
+                client_secret,
+                redirect_url,
+            }))
+        }
+        _ => Err(
+            "OpenID Connect needs all of oidc_issuer, oidc_client_id, oidc_client_secret and oidc_redirect_url".into(),
+        ),
+    }
 }

@@ -46,7 +46,15 @@ pub async fn run(database_url: &str, bind: SocketAddr, customers: u32, seed: u64
     }
     // Standard output is block-buffered when piped; show the accounts before the server starts.
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    serve::run_with(services, bind, false).await
+    serve::run_with(
+        kotopolku_web::AppState {
+            services,
+            hsts: false,
+            oidc: None,
+        },
+        bind,
+    )
+    .await
 }
 
 /// Seeds a new database and returns a caseworker API token; leaves an existing demo database as it

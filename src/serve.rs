@@ -18,19 +18,24 @@ pub async fn open(database_url: &str) -> Result<Database, String> {
 }
 
 /// `kotopolku serve`: migrate, then serve until SIGINT or SIGTERM.
-pub async fn serve(database_url: &str, bind: SocketAddr, hsts: bool) -> Result<(), String> {
-    run(open(database_url).await?, bind, hsts).await
+pub async fn serve(
+    database_url: &str,
+    bind: SocketAddr,
+    hsts: bool,
+    oidc: Option<kotopolku_web::oidc::OidcConfig>,
+) -> Result<(), String> {
+    let oidc = oidc
+        .map(kotopolku_web::oidc::OidcClient::new)
+        .transpose()?
+        .map(std::sync::Arc::new);
+    let services = Services::new(open(database_url).await?, Clock::system());
+    run_with(AppState { services, hsts, oidc }, bind).await
 }
 
-/// Serves an open database until SIGINT or SIGTERM.
-pub async fn run(db: Database, bind: SocketAddr, hsts: bool) -> Result<(), String> {
-    run_with(Services::new(db, Clock::system()), bind, hsts).await
-}
-
-/// Serves with the given services until SIGINT or SIGTERM.
-pub async fn run_with(services: Services, bind: SocketAddr, hsts: bool) -> Result<(), String> {
-    let db = services.database().clone();
-    let app = kotopolku_web::router(AppState { services, hsts });
+/// Serves until SIGINT or SIGTERM.
+pub async fn run_with(state: AppState, bind: SocketAddr) -> Result<(), String> {
+    let db = state.services.database().clone();
+    let app = kotopolku_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;

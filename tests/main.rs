@@ -10,6 +10,7 @@ mod support;
 mod access;
 mod cli;
 mod customers_api;
+mod oidc;
 mod reference_api;
 mod sessions;
 mod storage;

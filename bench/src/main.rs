@@ -281,7 +281,11 @@ async fn caseworker_token(services: &Services) -> Result<String, String> {
 }
 
 async fn start_server(services: Services) -> Result<(String, tokio::task::JoinHandle<()>), String> {
-    let app = kotopolku_web::router(kotopolku_web::AppState { services, hsts: false });
+    let app = kotopolku_web::router(kotopolku_web::AppState {
+        services,
+        hsts: false,
+        oidc: None,
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;

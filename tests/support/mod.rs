@@ -198,6 +198,23 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, settings: SecuritySettings) -> Self {
+        Self::start_configured(backend, settings, None).await
+    }
+
+    /// With sign-in through an identity provider.
+    pub async fn start_with_oidc(backend: Backend, oidc: kotopolku_web::oidc::OidcConfig) -> Self {
+        let settings = SecuritySettings {
+            failure_delay: std::time::Duration::from_millis(2),
+            ..SecuritySettings::default()
+        };
+        Self::start_configured(backend, settings, Some(oidc)).await
+    }
+
+    async fn start_configured(
+        backend: Backend,
+        settings: SecuritySettings,
+        oidc: Option<kotopolku_web::oidc::OidcConfig>,
+    ) -> Self {
         let database = TestDatabase::new(backend).await;
         let clock = Clock::fixed(test_now());
         let services = Services::with_settings(database.db.clone(), clock.clone(), settings);
@@ -243,6 +260,7 @@ impl TestApp {
         let app = kotopolku_web::router(kotopolku_web::AppState {
             services: services.clone(),
             hsts: false,
+            oidc: oidc.map(|config| std::sync::Arc::new(kotopolku_web::oidc::OidcClient::new(config).expect("oidc"))),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));

@@ -73,6 +73,25 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A sign-in through an identity provider, between its start and its callback.
+#[derive(Debug, Clone)]
+pub struct PendingExternalSignIn {
+    pub state: String,
+    pub nonce: String,
+    pub code_verifier: String,
+}
+
+/// What an identity provider asserted about a person, after its ID token was verified.
+#[derive(Debug, Clone)]
+pub struct ExternalIdentity {
+    pub issuer: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    /// The provider authenticated with more than one factor (`amr` says so).
+    pub multi_factor: bool,
+}
+
 /// A session found by its cookie.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
@@ -235,6 +254,20 @@ impl Services {
         } else {
             SessionStage::Full
         };
+        self.open_session(&user, profile, stage, client, "session.sign_in")
+            .await
+    }
+
+    /// Starts a session for a user who has proved who they are, writing their sign-in state back.
+    async fn open_session(
+        &self,
+        user: &UserRecord,
+        profile: User,
+        stage: SessionStage,
+        client: &Actor,
+        action: &str,
+    ) -> Result<SignedIn, ServiceError> {
+        let now = self.clock.now();
         let session_token = random_hex(32)?;
         let csrf_token = random_hex(32)?;
         let expires_at = now + chrono::Duration::from_std(self.settings.session_absolute_timeout).unwrap_or_default();
@@ -251,16 +284,9 @@ impl Services {
         };
         let signed_in_actor = self.user_actor(&profile, client).await?;
         let mut tx = self.db.begin().await?;
-        store::update_user_security(&mut tx, &user).await?;
+        store::update_user_security(&mut tx, user).await?;
         store::insert_session(&mut tx, &session).await?;
-        audit::record_success(
-            &mut tx,
-            &signed_in_actor,
-            "session.sign_in",
-            Target::of("user", &user.id),
-            now,
-        )
-        .await?;
+        audit::record_success(&mut tx, &signed_in_actor, action, Target::of("user", &user.id), now).await?;
         tx.commit().await?;
         Ok(SignedIn {
             session_token,
@@ -269,6 +295,90 @@ impl Services {
             user: profile,
             expires_at,
         })
+    }
+
+    /// Starts a sign-in through the organisation's identity provider (OpenID Connect): the state,
+    /// nonce and PKCE verifier, remembered for the callback.
+    pub async fn begin_external_sign_in(&self) -> Result<PendingExternalSignIn, ServiceError> {
+        let pending = PendingExternalSignIn {
+            state: random_hex(32)?,
+            nonce: random_hex(32)?,
+            code_verifier: random_hex(32)?,
+        };
+        let mut tx = self.db.begin().await?;
+        store::insert_oidc_login(
+            &mut tx,
+            &token_hash(&pending.state),
+            &pending.nonce,
+            &pending.code_verifier,
+            self.clock.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(pending)
+    }
+
+    /// Takes the sign-in that `state` started, once, within 10 minutes: `(nonce, code_verifier)`.
+    pub async fn resume_external_sign_in(&self, state: &str) -> Result<(String, String), ServiceError> {
+        let mut tx = self.db.begin().await?;
+        let taken = store::take_oidc_login(&mut tx, &token_hash(state)).await?;
+        tx.commit().await?;
+        match taken {
+            Some((nonce, verifier, created_at)) if self.clock.now() - created_at < chrono::Duration::minutes(10) => {
+                Ok((nonce, verifier))
+            }
+            _ => Err(ServiceError::InvalidCredentials),
+        }
+    }
+
+    /// Signs in the person an identity provider vouched for: the user linked to its subject, or on
+    /// first use the user with its verified e-mail (then linked). Roles that need a second factor
+    /// need the provider to assert one (`amr`).
+    pub async fn sign_in_external(
+        &self,
+        identity: &ExternalIdentity,
+        client: &Actor,
+    ) -> Result<SignedIn, ServiceError> {
+        let subject = format!("{}|{}", identity.issuer, identity.subject);
+        let linked = store::user_id_by_oidc_subject(&self.db, &subject).await?;
+        let record = match &linked {
+            Some(id) => store::user_by_id(&self.db, id).await?,
+            None => match (&identity.email, identity.email_verified) {
+                (Some(email), true) => store::user_by_email(&self.db, &email.trim().to_lowercase()).await?,
+                _ => None,
+            },
+        };
+        let Some(mut user) = record.filter(|u| !u.disabled) else {
+            let name = identity.email.clone().unwrap_or_else(|| subject.clone());
+            self.audit_sign_in_failure(client, &name, None).await?;
+            return Err(ServiceError::InvalidCredentials);
+        };
+        let profile = user.user()?;
+        if profile.role.requires_second_factor() && !identity.multi_factor {
+            self.audit_sign_in_failure(client, &profile.email, Some(&user.id))
+                .await?;
+            return Err(ServiceError::Forbidden {
+                code: "second_factor_required",
+                message: "the identity provider did not confirm a second factor, which this role needs".into(),
+            });
+        }
+        if linked.is_none() {
+            let mut tx = self.db.begin().await?;
+            store::link_oidc_subject(&mut tx, &user.id, &subject).await?;
+            tx.commit().await?;
+        }
+        user.failed_sign_ins = 0;
+        self.open_session(&user, profile, SessionStage::Full, client, "session.sign_in_oidc")
+            .await
+    }
+
+    /// Records a sign-in through an identity provider that failed before a person was known (a bad
+    /// or forged ID token, an unknown state), and gives the caller the answer to return.
+    pub async fn external_sign_in_failed(&self, client: &Actor) -> ServiceError {
+        match self.audit_sign_in_failure(client, "openid-connect", None).await {
+            Ok(()) => ServiceError::InvalidCredentials,
+            Err(error) => error,
+        }
     }
 
     async fn audit_sign_in_failure(

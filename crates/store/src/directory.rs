@@ -480,3 +480,61 @@ pub async fn involvements(db: &Database, customer_id: &str) -> Result<Vec<County
         })
         .collect())
 }
+
+/// Remembers a sign-in through an identity provider until its callback.
+pub async fn insert_oidc_login(
+    tx: &mut Tx,
+    state_hash: &str,
+    nonce: &str,
+    code_verifier: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    with_tx!(tx, conn => {
+        sqlx::query("INSERT INTO oidc_logins (state_hash, nonce, code_verifier, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(state_hash)
+            .bind(nonce)
+            .bind(code_verifier)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        // Abandoned sign-ins are of no use after an hour.
+        sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
+            .bind(at - chrono::Duration::hours(1))
+            .execute(&mut *conn)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Takes a pending sign-in (it can be used once): `(nonce, code_verifier, created_at)`.
+pub async fn take_oidc_login(
+    tx: &mut Tx,
+    state_hash: &str,
+) -> Result<Option<(String, String, DateTime<Utc>)>, StoreError> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_as(
+            "DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING nonce, code_verifier, created_at",
+        )
+        .bind(state_hash)
+        .fetch_optional(&mut *conn)
+        .await?
+    }))
+}
+
+/// The user linked to an identity provider's subject (`issuer|subject`).
+pub async fn user_id_by_oidc_subject(db: &Database, subject: &str) -> Result<Option<String>, StoreError> {
+    Ok(with_db!(db, pool => {
+        sqlx::query_scalar("SELECT id FROM users WHERE oidc_subject = $1").bind(subject).fetch_optional(pool).await?
+    }))
+}
+
+pub async fn link_oidc_subject(tx: &mut Tx, user_id: &str, subject: &str) -> Result<(), StoreError> {
+    with_tx!(tx, conn => {
+        sqlx::query("UPDATE users SET oidc_subject = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(subject)
+            .execute(&mut *conn)
+            .await?;
+    });
+    Ok(())
+}

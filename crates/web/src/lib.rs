@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod extract;
 mod middleware;
+pub mod oidc;
 pub mod problem;
 
 use axum::Router;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub services: Services,
     /// Send `Strict-Transport-Security` (when Kotopolku is served over HTTPS).
     pub hsts: bool,
+    /// Sign-in through the organisation's identity provider, when configured.
+    pub oidc: Option<std::sync::Arc<oidc::OidcClient>>,
 }
 
 /// The whole HTTP application.
@@ -47,6 +50,8 @@ pub fn router(state: AppState) -> Router {
             post(api::customers::end_involvement),
         )
         .route("/auth/sign-in", post(api::auth::sign_in))
+        .route("/auth/oidc/start", get(api::auth::oidc_start))
+        .route("/auth/oidc/callback", get(api::auth::oidc_callback))
         .route("/auth/session", get(api::auth::session))
         .route("/auth/sign-out", post(api::auth::sign_out))
         .route("/auth/sign-out-everywhere", post(api::auth::sign_out_everywhere))

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{Anonymous, SessionActor, cleared_session_cookie, session_cookie};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::{ApiError, Problem};
 
 /// The state of a session, as its owner sees it.
@@ -172,4 +172,84 @@ pub async fn confirm_totp(
         .confirm_totp(&actor, &session, &confirmation.code)
         .await?;
     Ok(Json(StageView { stage }))
+}
+
+fn oidc_not_configured() -> ApiError {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "oidc_not_configured",
+        "Sign-in through an identity provider is not configured",
+    )
+    .into()
+}
+
+fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/auth/oidc/start", tag = "auth",
+    responses(
+        (status = 303, description = "To the organisation's identity provider"),
+        (status = 404, description = "`oidc_not_configured`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn oidc_start(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let client = state.oidc.as_ref().ok_or_else(oidc_not_configured)?;
+    let pending = state.services.begin_external_sign_in().await?;
+    let url = client
+        .authorization_url(&pending.state, &pending.nonce, &pending.code_verifier)
+        .await?;
+    Ok(see_other(&url))
+}
+
+/// What the identity provider sends back to the callback.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct OidcCallback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    /// Set by the provider when the person did not sign in.
+    pub error: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/auth/oidc/callback", tag = "auth",
+    params(OidcCallback),
+    responses(
+        (status = 303, description = "Signed in; the session cookie is set"),
+        (status = 401, description = "The sign-in failed (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`second_factor_required`: the provider did not confirm a second factor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    Anonymous(party): Anonymous,
+    ApiQuery(callback): ApiQuery<OidcCallback>,
+) -> Result<Response, ApiError> {
+    let client = state.oidc.as_ref().ok_or_else(oidc_not_configured)?;
+    let (Some(code), Some(sign_in_state), None) = (&callback.code, &callback.state, &callback.error) else {
+        return Err(state.services.external_sign_in_failed(&party).await.into());
+    };
+    let (nonce, verifier) = match state.services.resume_external_sign_in(sign_in_state).await {
+        Ok(pending) => pending,
+        Err(_) => return Err(state.services.external_sign_in_failed(&party).await.into()),
+    };
+    let now = state.services.clock().now().timestamp();
+    let identity = match client.identity(code, &nonce, &verifier, now).await {
+        Ok(identity) => identity,
+        Err(_) => return Err(state.services.external_sign_in_failed(&party).await.into()),
+    };
+    let signed_in = state.services.sign_in_external(&identity, &party).await?;
+    let max_age = (signed_in.expires_at - state.services.clock().now())
+        .num_seconds()
+        .max(0);
+    let mut response = see_other("/");
+    if let Some(cookie) = session_cookie(&signed_in.session_token, max_age) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }

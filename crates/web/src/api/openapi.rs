@@ -30,6 +30,8 @@ use super::{admin, auth, code_lists, customers, health};
         customers::start_involvement,
         customers::end_involvement,
         auth::sign_in,
+        auth::oidc_start,
+        auth::oidc_callback,
         auth::session,
         auth::sign_out,
         auth::sign_out_everywhere,
