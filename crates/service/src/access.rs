@@ -4,7 +4,7 @@ use kotopolku_domain::access::{self, Action, Grant, Jurisdiction, Scope};
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::audit::Outcome;
 use kotopolku_domain::customer::Customer;
-use kotopolku_store::directory;
+use kotopolku_store::{customers, directory};
 
 use crate::audit::{Target, entry};
 use crate::{ServiceError, Services};
@@ -32,45 +32,49 @@ impl Services {
         }
     }
 
-    /// Checks that `actor` may take `action` on `customer`: a customer outside the role's visibility
-    /// is "not found" whatever the action, one inside it without a grant for the action is
-    /// "forbidden", and a grant that needs a stated purpose needs one. Refusals are audited.
-    pub(crate) async fn check_customer(
+    /// Loads a customer for `action`, refusing (and auditing the refusal) what the actor may not do:
+    /// a role that sees no customers is refused before anything is read; a customer outside the
+    /// actor's scope is "not found", exactly like a missing one; one inside it without a grant for the
+    /// action is "forbidden"; and a grant that needs a stated purpose needs one.
+    pub(crate) async fn visible_customer(
         &self,
         actor: &Actor,
         action: Action,
-        customer: &Customer,
-    ) -> Result<(), ServiceError> {
-        let Some(role) = actor.role else { return Ok(()) };
-        let target = Target::customer(&customer.id);
-        let Some(visibility) = access::customer_visibility(role) else {
-            return Err(self
-                .refuse(
-                    actor,
-                    action,
-                    target,
-                    ServiceError::forbidden("this role sees no personal data"),
-                )
-                .await);
+        id: &str,
+    ) -> Result<Customer, ServiceError> {
+        let target = Target::customer(id);
+        let visibility = match actor.role {
+            None => None,
+            Some(role) => match access::customer_visibility(role) {
+                Some(scope) => Some(scope),
+                None => {
+                    return Err(self
+                        .refuse(
+                            actor,
+                            action,
+                            target,
+                            ServiceError::forbidden("this role sees no personal data"),
+                        )
+                        .await);
+                }
+            },
         };
-        if !self.in_scope(actor, visibility, customer).await? {
+        let Some(customer) = customers::get(&self.db, id).await? else {
+            return Err(self.refuse(actor, action, target, ServiceError::NotFound).await);
+        };
+        let Some(visibility) = visibility else {
+            return Ok(customer);
+        };
+        if !self.in_scope(actor, visibility, &customer).await? {
             return Err(self.refuse(actor, action, target, ServiceError::NotFound).await);
         }
         let grant = self.authorize(actor, action, target).await?;
-        if grant.is_some_and(|g| g.requires_purpose) && actor.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        if grant.is_some_and(|g| g.requires_purpose) && !has_purpose(actor) {
             return Err(self
-                .refuse(
-                    actor,
-                    action,
-                    target,
-                    ServiceError::Forbidden {
-                        code: "purpose_required",
-                        message: "state the purpose of use (Kotopolku-Purpose header)".into(),
-                    },
-                )
+                .refuse(actor, action, target, ServiceError::purpose_required())
                 .await);
         }
-        Ok(())
+        Ok(customer)
     }
 
     async fn in_scope(&self, actor: &Actor, scope: Scope, customer: &Customer) -> Result<bool, ServiceError> {
@@ -139,4 +143,9 @@ impl Services {
             .collect();
         self.audit.record(entries).await
     }
+}
+
+/// Whether the actor stated a purpose of use for this request.
+pub(crate) fn has_purpose(actor: &Actor) -> bool {
+    actor.purpose.as_deref().is_some_and(|p| !p.trim().is_empty())
 }

@@ -547,6 +547,12 @@ impl Services {
 
     /// Starts TOTP enrolment: a new secret, not yet in force until [`Self::confirm_totp`].
     pub async fn start_totp_enrolment(&self, session: &SessionInfo) -> Result<TotpEnrolment, ServiceError> {
+        if session.stage == SessionStage::PasswordChange {
+            return Err(ServiceError::Forbidden {
+                code: "sign_in_incomplete",
+                message: "choose a new password first".into(),
+            });
+        }
         let mut record = store::user_by_id(&self.db, &session.user.id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;

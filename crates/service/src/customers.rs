@@ -166,36 +166,6 @@ impl Services {
         Ok(customer)
     }
 
-    /// Loads a customer for `action`, refusing (and auditing the refusal) what the actor may not do:
-    /// a role that sees no customers is refused before anything is read, and a customer outside the
-    /// actor's scope is "not found", exactly like a missing one.
-    pub(crate) async fn visible_customer(
-        &self,
-        actor: &Actor,
-        action: Action,
-        id: &str,
-    ) -> Result<Customer, ServiceError> {
-        if let Some(role) = actor.role
-            && access::customer_visibility(role).is_none()
-        {
-            return Err(self
-                .refuse(
-                    actor,
-                    action,
-                    Target::customer(id),
-                    ServiceError::forbidden("this role sees no personal data"),
-                )
-                .await);
-        }
-        let Some(customer) = store::get(&self.db, id).await? else {
-            return Err(self
-                .refuse(actor, action, Target::customer(id), ServiceError::NotFound)
-                .await);
-        };
-        self.check_customer(actor, action, &customer).await?;
-        Ok(customer)
-    }
-
     /// Replaces a customer's basic data, if `expected_version` is still the current one. Every
     /// changed field is written to the history; an update that changes nothing writes nothing.
     pub async fn update_customer(
@@ -329,16 +299,13 @@ impl Services {
                     });
                 }
                 (Scope::CountyInvolvements, Some(Jurisdiction::WellbeingCounty(county))) => {
-                    if grant.requires_purpose && actor.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                    if grant.requires_purpose && !crate::access::has_purpose(actor) {
                         return Err(self
                             .refuse(
                                 actor,
                                 Action::CustomerSearch,
                                 Target::default(),
-                                ServiceError::Forbidden {
-                                    code: "purpose_required",
-                                    message: "state the purpose of use (Kotopolku-Purpose header)".into(),
-                                },
+                                ServiceError::purpose_required(),
                             )
                             .await);
                     }

@@ -1,7 +1,7 @@
 //! Administration: organisations, users, API tokens, county involvements, and reading the audit log.
 
 use chrono::{DateTime, Utc};
-use kotopolku_domain::access::{self, Action, OrganisationKind, Role, Scope};
+use kotopolku_domain::access::{Action, OrganisationKind, Role, Scope};
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::audit::{AuditRow, Outcome};
 use kotopolku_domain::directory::{ApiToken, CountyInvolvement, NewOrganisation, NewUser, Organisation, User};
@@ -418,9 +418,4 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
     /// Rows per page, 1-1000 (default 100).
     pub limit: Option<i64>,
-}
-
-/// Whether `role` may be given to a user of an organisation of `kind` (for callers that list choices).
-pub fn role_fits(role: Role, kind: OrganisationKind) -> bool {
-    role.organisation_kind() == kind && access::POLICY.iter().any(|g| g.role == role)
 }

@@ -68,6 +68,14 @@ impl ServiceError {
         }])
     }
 
+    /// The grant needs a stated purpose of use and the request gave none.
+    pub fn purpose_required() -> Self {
+        ServiceError::Forbidden {
+            code: "purpose_required",
+            message: "state the purpose of use (Kotopolku-Purpose header)".into(),
+        }
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         ServiceError::Forbidden {
             code: "forbidden",

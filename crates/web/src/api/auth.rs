@@ -136,14 +136,6 @@ pub async fn start_totp(
     State(state): State<AppState>,
     SessionActor(_, session): SessionActor,
 ) -> Result<Json<TotpEnrolment>, ApiError> {
-    if session.stage == SessionStage::PasswordChange {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "sign_in_incomplete",
-            "Choose a new password first",
-        )
-        .into());
-    }
     Ok(Json(state.services.start_totp_enrolment(&session).await?))
 }
 
