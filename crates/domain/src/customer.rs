@@ -423,18 +423,11 @@ impl EndCustomership {
 }
 
 fn code_required(v: &mut Violations, field: &str, code: &str, list: CodeListName) -> String {
-    let code = code.trim();
-    if code.is_empty() {
-        v.add(field, "required", "this field is required");
-    } else if !code_lists::contains(list, code) {
-        v.add(field, "unknown_code", format!("not in the code list {}", list.as_str()));
-    }
-    code.to_owned()
+    v.code(field, code, list)
 }
 
 fn code_opt(v: &mut Violations, field: &str, code: &Option<String>, list: CodeListName) -> Option<String> {
-    let code = code.as_deref().map(str::trim).filter(|c| !c.is_empty())?;
-    Some(code_required(v, field, code, list))
+    v.optional_code(field, code.as_deref(), list)
 }
 
 /// A deliberately loose check: one `@`, something on each side, a dot in the domain. Mail delivery

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::code_lists::{self, CodeListName};
+
 /// One problem with one field of an input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldViolation {
@@ -63,6 +65,46 @@ impl Violations {
         let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
         self.check_text(field, trimmed, max);
         Some(trimmed.to_owned())
+    }
+
+    /// Checks a required code against a code list; returns it trimmed.
+    pub fn code(&mut self, field: &str, code: &str, list: CodeListName) -> String {
+        let code = code.trim();
+        if code.is_empty() {
+            self.add(field, "required", "this field is required");
+        } else if !code_lists::contains(list, code) {
+            self.add(field, "unknown_code", format!("not in the code list {}", list.as_str()));
+        }
+        code.to_owned()
+    }
+
+    /// Like [`Self::code`] for an optional code; an empty string counts as absent.
+    pub fn optional_code(&mut self, field: &str, code: Option<&str>, list: CodeListName) -> Option<String> {
+        let code = code.map(str::trim).filter(|c| !c.is_empty())?;
+        Some(self.code(field, code, list))
+    }
+
+    /// Records `code` on `later_field` when `later` falls before `earlier`.
+    pub fn date_order(
+        &mut self,
+        later_field: &str,
+        earlier: Option<chrono::NaiveDate>,
+        later: Option<chrono::NaiveDate>,
+        code: &'static str,
+        message: &str,
+    ) {
+        if let (Some(earlier), Some(later)) = (earlier, later)
+            && later < earlier
+        {
+            self.add(later_field, code, message);
+        }
+    }
+
+    /// Checks that a list has at most `max` entries.
+    pub fn max_items<T>(&mut self, field: &str, items: &[T], max: usize) {
+        if items.len() > max {
+            self.add(field, "too_many", format!("at most {max} entries, got {}", items.len()));
+        }
     }
 
     fn check_text(&mut self, field: &str, value: &str, max: usize) {
