@@ -75,7 +75,7 @@ struct DatabaseArgs {
     /// [default: sqlite://kotopolku.db]
     #[arg(long, env = "KOTOPOLKU_DATABASE_URL", global = true)]
     database_url: Option<String>,
-    /// TOML configuration file with the keys database_url, bind and hsts.
+    /// TOML configuration file: database_url, bind, hsts, oidc_*, and a [deadlines] table.
     #[arg(long, env = "KOTOPOLKU_CONFIG", global = true)]
     config: Option<PathBuf>,
 }
@@ -143,7 +143,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ],
                 &file,
             )?;
-            serve::serve(&url, bind, args.hsts || file.hsts.unwrap_or(false), oidc).await?;
+            let hsts = args.hsts || file.hsts.unwrap_or(false);
+            serve::serve(&url, bind, hsts, oidc, file.deadlines).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {

@@ -24,6 +24,10 @@ pub struct FileConfig {
     /// Prefer the environment variable KOTOPOLKU_OIDC_CLIENT_SECRET to the file.
     pub oidc_client_secret: Option<String>,
     pub oidc_redirect_url: Option<String>,
+    /// The statutory deadlines' values (`[deadlines]`, e.g. `assessment_start_months = 2`); a key
+    /// left out keeps its default. `GET /api/v1/deadline-rules` lists them with their legal sources.
+    #[serde(default)]
+    pub deadlines: kotopolku_domain::deadlines::DeadlineRules,
 }
 
 impl FileConfig {

@@ -23,12 +23,13 @@ pub async fn serve(
     bind: SocketAddr,
     hsts: bool,
     oidc: Option<kotopolku_web::oidc::OidcConfig>,
+    deadlines: kotopolku_domain::deadlines::DeadlineRules,
 ) -> Result<(), String> {
     let oidc = oidc
         .map(kotopolku_web::oidc::OidcClient::new)
         .transpose()?
         .map(std::sync::Arc::new);
-    let services = Services::new(open(database_url).await?, Clock::system());
+    let services = Services::new(open(database_url).await?, Clock::system()).with_deadline_rules(deadlines);
     run_with(AppState { services, hsts, oidc }, bind).await
 }
 

@@ -17,6 +17,7 @@ on_both_backends!(
     missing_bad_revoked_and_expired_credentials_get_401,
     administration_follows_the_policy,
     refusals_are_audited_and_tampering_is_found,
+    worklists_follow_the_policy,
 );
 
 fn customer(family: &str, municipality: &str) -> Value {
@@ -157,6 +158,28 @@ async fn every_role_meets_the_policy_on_every_customer_route(app: &TestApp) {
                         Some(json!({"county_code": "00", "purpose": "x"})),
                         422,
                     ),
+                    (
+                        Action::ProcessRead,
+                        reqwest::Method::GET,
+                        format!("/api/v1/customers/{id}/records"),
+                        None,
+                        200,
+                    ),
+                    (
+                        Action::ProcessRead,
+                        reqwest::Method::GET,
+                        format!("/api/v1/customers/{id}/deadlines"),
+                        None,
+                        200,
+                    ),
+                    (
+                        // An empty note: refused as invalid once access is granted, so nothing is written.
+                        Action::ProcessWrite,
+                        reqwest::Method::POST,
+                        format!("/api/v1/customers/{id}/records"),
+                        Some(json!({"kind": "note", "written_on": "2026-06-01", "note_type": "other", "text": " "})),
+                        422,
+                    ),
                 ];
                 for (action, method, path, body, allowed) in routes {
                     let mut request = client.request(method.clone(), app.url(&path)).headers(headers.clone());
@@ -183,7 +206,7 @@ async fn every_role_meets_the_policy_on_every_customer_route(app: &TestApp) {
             }
         }
     }
-    assert_eq!(checked, As::ALL.len() * 2 * 3 * 7);
+    assert_eq!(checked, As::ALL.len() * 2 * 3 * 10);
     // Nothing was changed by any of it.
     for id in [&c.a, &c.b, &c.c] {
         let reply = app.get_as(As::SupervisorA, &format!("/api/v1/customers/{id}")).await;
@@ -526,4 +549,31 @@ async fn refusals_are_audited_and_tampering_is_found(app: &TestApp) {
         ChainReport::Broken(chain_break) => assert_eq!(chain_break.row_id, victim),
         other => panic!("tampering not found: {other:?}"),
     }
+}
+
+/// Own worklists for the roles with a grant, the unit's for supervisors only; nobody else has one.
+async fn worklists_follow_the_policy(app: &TestApp) {
+    for who in As::ALL {
+        let role = who.role().expect("role");
+        for (path, action) in [
+            ("/api/v1/worklist", Action::WorklistRead),
+            ("/api/v1/worklist?scope=unit", Action::UnitWorklistRead),
+        ] {
+            let reply = app.get_as(who, path).await;
+            if access::grant_for(role, action).is_some() {
+                assert_eq!(reply.status, 200, "{who:?} {path}: {}", reply.body);
+            } else {
+                reply.assert_problem(403, "forbidden");
+            }
+        }
+    }
+    app.get_as(As::CaseworkerA, "/api/v1/worklist?scope=everyone")
+        .await
+        .assert_problem(422, "validation_failed");
+    let anonymous = crate::support::client_with_token(None)
+        .get(app.url("/api/v1/worklist"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(anonymous.status(), 401);
 }

@@ -252,7 +252,7 @@ impl TestApp {
             };
             let role = who.role().expect("role");
             let created = services
-                .create_token(&system, organisation, role, &format!("{who:?}"), 30)
+                .create_token(&system, organisation, role, &format!("{who:?}"), 365)
                 .await
                 .expect("token");
             tokens.insert(who, created.secret);
@@ -301,6 +301,18 @@ impl TestApp {
                 .send()
                 .await
                 .expect("POST"),
+        )
+        .await
+    }
+
+    pub async fn put_as(&self, who: As, path: &str, body: &Value) -> Reply {
+        Reply::from(
+            self.client_as(who)
+                .put(self.url(path))
+                .json(body)
+                .send()
+                .await
+                .expect("PUT"),
         )
         .await
     }
@@ -390,6 +402,8 @@ pub struct Reply {
     pub content_type: String,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+    /// The body as text (for HTML pages; JSON is parsed into `body`).
+    pub text: String,
 }
 
 impl Reply {
@@ -412,6 +426,7 @@ impl Reply {
             content_type,
             headers,
             body,
+            text,
         }
     }
 

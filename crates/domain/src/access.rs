@@ -128,6 +128,16 @@ pub enum Action {
     CustomerAccessLog,
     /// Start or end a wellbeing county's involvement in a customer's multisectoral process.
     CountyInvolvementManage,
+    /// Read a customer's process records (assessments, plans, referrals, notes, ...) and deadlines.
+    ProcessRead,
+    /// Add or revise a customer's process records.
+    ProcessWrite,
+    /// See case notes marked sensitive.
+    SensitiveNoteRead,
+    /// One's own worklist: the deadlines of the customers one is responsible for.
+    WorklistRead,
+    /// The whole unit's worklist, by caseworker.
+    UnitWorklistRead,
     UserManage,
     OrganisationManage,
     TokenManage,
@@ -135,7 +145,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 17] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -144,6 +154,11 @@ impl Action {
         Action::CustomerHistory,
         Action::CustomerAccessLog,
         Action::CountyInvolvementManage,
+        Action::ProcessRead,
+        Action::ProcessWrite,
+        Action::SensitiveNoteRead,
+        Action::WorklistRead,
+        Action::UnitWorklistRead,
         Action::UserManage,
         Action::OrganisationManage,
         Action::TokenManage,
@@ -161,6 +176,11 @@ impl Action {
             Action::CustomerHistory => "customer.history",
             Action::CustomerAccessLog => "customer.access_log",
             Action::CountyInvolvementManage => "customer.county_involvement",
+            Action::ProcessRead => "process.read",
+            Action::ProcessWrite => "process.write",
+            Action::SensitiveNoteRead => "process.sensitive_note_read",
+            Action::WorklistRead => "worklist.read",
+            Action::UnitWorklistRead => "worklist.unit_read",
             Action::UserManage => "user.manage",
             Action::OrganisationManage => "organisation.manage",
             Action::TokenManage => "token.manage",
@@ -180,6 +200,11 @@ impl Action {
                 | Action::CustomerHistory
                 | Action::CustomerAccessLog
                 | Action::CountyInvolvementManage
+                | Action::ProcessRead
+                | Action::ProcessWrite
+                | Action::SensitiveNoteRead
+                | Action::WorklistRead
+                | Action::UnitWorklistRead
         )
     }
 }
@@ -240,6 +265,10 @@ pub const POLICY: &[Grant] = &[
     grant(Caseworker, CustomerEnd, UnitMunicipalities),
     grant(Caseworker, CustomerHistory, UnitMunicipalities),
     grant(Caseworker, CountyInvolvementManage, UnitMunicipalities),
+    grant(Caseworker, ProcessRead, UnitMunicipalities),
+    grant(Caseworker, ProcessWrite, UnitMunicipalities),
+    grant(Caseworker, SensitiveNoteRead, UnitMunicipalities),
+    grant(Caseworker, WorklistRead, UnitMunicipalities),
     grant(Supervisor, CustomerRegister, UnitMunicipalities),
     grant(Supervisor, CustomerRead, UnitMunicipalities),
     grant(Supervisor, CustomerSearch, UnitMunicipalities),
@@ -248,10 +277,19 @@ pub const POLICY: &[Grant] = &[
     grant(Supervisor, CustomerHistory, UnitMunicipalities),
     grant(Supervisor, CustomerAccessLog, UnitMunicipalities),
     grant(Supervisor, CountyInvolvementManage, UnitMunicipalities),
+    grant(Supervisor, ProcessRead, UnitMunicipalities),
+    grant(Supervisor, ProcessWrite, UnitMunicipalities),
+    grant(Supervisor, SensitiveNoteRead, UnitMunicipalities),
+    grant(Supervisor, WorklistRead, UnitMunicipalities),
+    grant(Supervisor, UnitWorklistRead, UnitMunicipalities),
     grant(Supervisor, UserManage, OwnOrganisation),
     with_purpose(CountyWorker, CustomerRead, CountyInvolvements),
     with_purpose(CountyWorker, CustomerSearch, CountyInvolvements),
     with_purpose(CountyWorker, CustomerHistory, CountyInvolvements),
+    // A county worker sees and writes only the records of the county's own multisectoral process
+    // (the service layer narrows the scope to them), and no sensitive notes of the municipality.
+    with_purpose(CountyWorker, ProcessRead, CountyInvolvements),
+    with_purpose(CountyWorker, ProcessWrite, CountyInvolvements),
     grant(Admin, UserManage, Everything),
     grant(Admin, OrganisationManage, Everything),
     grant(Admin, TokenManage, Everything),
@@ -299,6 +337,28 @@ pub fn customer_in_scope(
             involved_counties.iter().any(|c| c == county)
         }
         (Scope::Everything, _) => true,
+        _ => false,
+    }
+}
+
+/// Whether an actor of `role` in `jurisdiction` may see (and so revise) a process record that
+/// belongs to the multisectoral process of `record_county` (if any) and may be a sensitive note. A
+/// county worker sees only the records of their own county's multisectoral process; sensitive notes
+/// need their own grant.
+pub fn process_record_visible(
+    role: Role,
+    jurisdiction: &Jurisdiction,
+    record_county: Option<&str>,
+    sensitive: bool,
+) -> bool {
+    if sensitive && grant_for(role, Action::SensitiveNoteRead).is_none() {
+        return false;
+    }
+    match grant_for(role, Action::ProcessRead).map(|g| (g.scope, jurisdiction)) {
+        Some((Scope::CountyInvolvements, Jurisdiction::WellbeingCounty(county))) => {
+            record_county == Some(county.as_str())
+        }
+        Some((Scope::UnitMunicipalities | Scope::Everything, _)) => true,
         _ => false,
     }
 }
@@ -363,6 +423,24 @@ mod tests {
             &["01".into()]
         ));
         assert!(!customer_in_scope(Scope::UnitMunicipalities, &county, "091", &[]));
+    }
+
+    #[test]
+    fn county_workers_see_only_their_countys_records_and_no_sensitive_notes() {
+        let county = Jurisdiction::WellbeingCounty("90".into());
+        assert!(process_record_visible(Role::CountyWorker, &county, Some("90"), false));
+        assert!(!process_record_visible(Role::CountyWorker, &county, Some("01"), false));
+        assert!(!process_record_visible(Role::CountyWorker, &county, None, false));
+        assert!(!process_record_visible(Role::CountyWorker, &county, Some("90"), true));
+        let unit = Jurisdiction::Municipalities(vec!["091".into()]);
+        assert!(process_record_visible(Role::Caseworker, &unit, None, true));
+        assert!(process_record_visible(Role::Supervisor, &unit, Some("90"), false));
+        assert!(!process_record_visible(
+            Role::NationalAnalyst,
+            &Jurisdiction::National,
+            None,
+            false
+        ));
     }
 
     #[test]

@@ -117,6 +117,15 @@ impl<'a> Target<'a> {
         }
     }
 
+    /// A process record of a customer.
+    pub fn record(kind: &'a str, id: &'a str, customer_id: &'a str) -> Self {
+        Self {
+            kind: Some(kind),
+            id: Some(id),
+            customer_id: Some(customer_id),
+        }
+    }
+
     pub fn of(kind: &'a str, id: &'a str) -> Self {
         Self {
             kind: Some(kind),

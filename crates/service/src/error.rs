@@ -48,6 +48,16 @@ pub enum ServiceError {
     /// The record changed since the caller read it.
     #[error("the record was changed by someone else (current version {current_version})")]
     VersionConflict { current_version: i64 },
+    /// The version being revised is no longer the current one (a later version superseded it).
+    #[error("version {based_on} is superseded (current version {current_version})")]
+    Superseded { based_on: i64, current_version: i64 },
+    /// The change conflicts with the record's state (a forbidden transition, a second programme).
+    #[error("{code}: {message}")]
+    Conflict {
+        code: &'static str,
+        field: Option<String>,
+        message: String,
+    },
     /// The customership has already ended.
     #[error("the customership has already ended")]
     AlreadyEnded,
@@ -73,6 +83,14 @@ impl ServiceError {
         ServiceError::Forbidden {
             code: "purpose_required",
             message: "state the purpose of use (Kotopolku-Purpose header)".into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, field: Option<String>, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            code,
+            field,
+            message: message.into(),
         }
     }
 

@@ -8,7 +8,9 @@ mod clock;
 pub mod customers;
 pub mod directory;
 mod error;
+pub mod process;
 mod secrets;
+pub mod worklist;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +66,8 @@ pub struct Services {
     sign_in_throttle: Arc<auth::SignInThrottle>,
     /// Organisations by id. They are never changed after creation, and every authenticated request
     /// needs its actor's, so they are read from the database once.
+    /// The statutory deadlines' configured values.
+    deadline_rules: Arc<kotopolku_domain::deadlines::DeadlineRules>,
     organisations: Arc<std::sync::RwLock<std::collections::HashMap<String, kotopolku_domain::directory::Organisation>>>,
 }
 
@@ -82,7 +86,18 @@ impl Services {
             read_audit: true,
             sign_in_throttle: Arc::new(auth::SignInThrottle::default()),
             organisations: Arc::default(),
+            deadline_rules: Arc::default(),
         }
+    }
+
+    /// Replaces the deadline rules' values (from the configuration file).
+    pub fn with_deadline_rules(mut self, rules: kotopolku_domain::deadlines::DeadlineRules) -> Self {
+        self.deadline_rules = Arc::new(rules);
+        self
+    }
+
+    pub fn deadline_rules(&self) -> &kotopolku_domain::deadlines::DeadlineRules {
+        &self.deadline_rules
     }
 
     /// Turns read auditing off. For measuring its cost only: a running system must never do this.

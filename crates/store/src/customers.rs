@@ -541,3 +541,51 @@ pub async fn history(db: &Database, customer_id: &str) -> Result<Vec<ChangeRecor
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+/// The placeholders of the worklist's municipality filter and, with a caseworker, its own condition
+/// (`c` is the customers table's alias).
+pub(crate) fn worklist_filters(municipalities: usize, with_caseworker: bool) -> (String, String) {
+    let placeholders = (1..=municipalities)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let caseworker = if with_caseworker {
+        format!("AND c.responsible_caseworker = ${}", municipalities + 1)
+    } else {
+        String::new()
+    };
+    (placeholders, caseworker)
+}
+
+/// The active customers living in `municipality_codes`, optionally only one caseworker's, in name
+/// order: the people on a worklist.
+pub async fn active_for_worklist(
+    db: &Database,
+    municipality_codes: &[String],
+    caseworker: Option<&str>,
+) -> Result<Vec<Customer>, StoreError> {
+    if municipality_codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (municipality_filter, caseworker_filter) = worklist_filters(municipality_codes.len(), caseworker.is_some());
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM customers c WHERE c.customership_end IS NULL \
+         AND c.municipality_code IN ({municipality_filter}) {caseworker_filter} ORDER BY c.sort_key, c.id"
+    );
+    let rows: Vec<CustomerRow> = with_db!(db, pool => {
+        let mut query = sqlx::query_as(AssertSqlSafe(sql));
+        for code in municipality_codes {
+            query = query.bind(code);
+        }
+        if let Some(caseworker) = caseworker {
+            query = query.bind(caseworker);
+        }
+        query.fetch_all(pool).await?
+    });
+    rows.into_iter().map(|r| r.into_customer().map(|(c, _)| c)).collect()
+}

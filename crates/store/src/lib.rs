@@ -11,6 +11,7 @@ mod error;
 pub mod audit;
 pub mod customers;
 pub mod directory;
+pub mod process;
 pub mod settings;
 
 pub use db::{Backend, Database, Tx};

@@ -49,10 +49,30 @@ pub fn router(state: AppState) -> Router {
             "/customers/{id}/county-involvements/{involvement_id}/end",
             post(api::customers::end_involvement),
         )
+        .route(
+            "/customers/{id}/records",
+            get(api::process::list).post(api::process::add),
+        )
+        .route(
+            "/customers/{id}/records/{record_id}",
+            get(api::process::read).put(api::process::revise),
+        )
+        .route(
+            "/customers/{id}/records/{record_id}/versions",
+            get(api::process::versions),
+        )
+        .route(
+            "/customers/{id}/records/{record_id}/print",
+            get(api::process::print_plan),
+        )
+        .route("/customers/{id}/deadlines", get(api::process::deadlines))
+        .route("/worklist", get(api::process::worklist))
+        .route("/deadline-rules", get(api::process::deadline_rules))
         .route("/auth/sign-in", post(api::auth::sign_in))
         .route("/auth/oidc/start", get(api::auth::oidc_start))
         .route("/auth/oidc/callback", get(api::auth::oidc_callback))
         .route("/auth/session", get(api::auth::session))
+        .route("/me", get(api::auth::me))
         .route("/auth/sign-out", post(api::auth::sign_out))
         .route("/auth/sign-out-everywhere", post(api::auth::sign_out_everywhere))
         .route("/auth/password", post(api::auth::change_password))
@@ -70,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
+        .route(kotopolku_report::PRINT_CSS_PATH, get(api::process::print_css))
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -180,6 +180,35 @@ impl From<ServiceError> for Problem {
                 problem.current_version = Some(current_version);
                 problem
             }
+            ServiceError::Superseded {
+                based_on,
+                current_version,
+            } => {
+                let mut problem = Problem::new(
+                    StatusCode::CONFLICT,
+                    "superseded_version",
+                    "That version has been superseded",
+                )
+                .detail(format!(
+                    "version {based_on} was revised into version {current_version}; earlier versions stay readable but cannot be edited"
+                ));
+                problem.current_version = Some(current_version);
+                problem
+            }
+            ServiceError::Conflict { code, field, message } => match field {
+                Some(field) => Problem::field(
+                    StatusCode::CONFLICT,
+                    code,
+                    "The change conflicts with the record's state",
+                    FieldViolation { field, code, message },
+                ),
+                None => Problem::new(
+                    StatusCode::CONFLICT,
+                    code,
+                    "The change conflicts with the record's state",
+                )
+                .detail(message),
+            },
             ServiceError::AlreadyEnded => Problem::new(
                 StatusCode::CONFLICT,
                 "already_ended",

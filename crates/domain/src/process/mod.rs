@@ -14,7 +14,7 @@ pub mod plan;
 pub mod programme;
 pub mod referral;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -69,6 +69,10 @@ impl RecordKind {
 /// The content of a process record, tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a record is built once per request and moved a few times; boxing buys nothing measurable"
+)]
 pub enum RecordBody {
     Assessment(Assessment),
     Plan(Plan),
@@ -76,6 +80,25 @@ pub enum RecordBody {
     Referral(Referral),
     Note(Note),
     Appointment(Appointment),
+}
+
+/// One version of a process record.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ProcessRecord {
+    pub id: String,
+    pub customer_id: String,
+    pub kind: RecordKind,
+    /// 1 for the first version; each revision or correction adds one.
+    pub version: i64,
+    /// False for a version that a later one superseded.
+    pub current: bool,
+    /// The wellbeing county whose multisectoral process the record belongs to, if any.
+    pub county_code: Option<String>,
+    /// When this version was saved, and by whom.
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub created_by_name: String,
+    pub content: RecordBody,
 }
 
 /// What validation needs to know besides the record itself.

@@ -9,7 +9,7 @@ use kotopolku_service::auth::{SessionStage, SignIn, TotpEnrolment};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::{Anonymous, SessionActor, cleared_session_cookie, session_cookie};
+use crate::auth::{Anonymous, RequestActor, SessionActor, cleared_session_cookie, session_cookie};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::problem::{ApiError, Problem};
 
@@ -244,4 +244,27 @@ pub async fn oidc_callback(
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// Who the request acts as.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The user's or API token's id: the value of a customer's `responsible_caseworker`.
+    pub id: String,
+    pub display_name: String,
+    /// `user` or `token`.
+    pub kind: String,
+    pub role: Option<kotopolku_domain::access::Role>,
+    pub organisation_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, description = "The acting user or token", body = Me)))]
+pub async fn me(RequestActor(actor): RequestActor) -> Json<Me> {
+    Json(Me {
+        id: actor.id,
+        display_name: actor.display_name,
+        kind: actor.kind.as_str().to_owned(),
+        role: actor.role,
+        organisation_id: actor.organisation_id,
+    })
 }

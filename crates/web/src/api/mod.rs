@@ -6,3 +6,4 @@ pub mod code_lists;
 pub mod customers;
 pub mod health;
 pub mod openapi;
+pub mod process;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{admin, auth, code_lists, customers, health};
+use super::{admin, auth, code_lists, customers, health, process};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,10 +29,20 @@ use super::{admin, auth, code_lists, customers, health};
         customers::involvements,
         customers::start_involvement,
         customers::end_involvement,
+        process::add,
+        process::list,
+        process::read,
+        process::revise,
+        process::versions,
+        process::print_plan,
+        process::deadlines,
+        process::worklist,
+        process::deadline_rules,
         auth::sign_in,
         auth::oidc_start,
         auth::oidc_callback,
         auth::session,
+        auth::me,
         auth::sign_out,
         auth::sign_out_everywhere,
         auth::change_password,
@@ -51,6 +61,7 @@ use super::{admin, auth, code_lists, customers, health};
     components(schemas(crate::problem::Problem, kotopolku_domain::validation::FieldViolation)),
     tags(
         (name = "customers", description = "The customer registry"),
+        (name = "process", description = "Assessments, plans, the integration programme, referrals, notes, appointments, deadlines and the worklist"),
         (name = "code lists", description = "Code lists built into the binary"),
         (name = "operations", description = "Health and readiness"),
         (name = "auth", description = "Sign-in with password and TOTP, sessions (cookie + X-CSRF-Token); integrations use Authorization: Bearer"),
