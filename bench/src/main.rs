@@ -7,6 +7,10 @@
 //! ```sh
 //! cargo run --release -p kotopolku-bench -- search --customers 100000 --backend both
 //! ```
+//!
+//! `kotopolku-bench reads` measures read throughput with read auditing on and off; `kotopolku-bench
+//! worklist` gives every customer an assessment and half of them a plan, and times the worklist of
+//! one caseworker (a twentieth of the customers) and of the whole unit (all of them).
 
 use std::time::{Duration, Instant};
 
@@ -30,10 +34,10 @@ struct Options {
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let command = match args.next().as_deref() {
-        Some(command @ ("search" | "reads")) => command.to_owned(),
+        Some(command @ ("search" | "reads" | "worklist")) => command.to_owned(),
         _ => {
             return Err(
-                "usage: kotopolku-bench search|reads [--customers N] [--queries N] [--clients N] \
+                "usage: kotopolku-bench search|reads|worklist [--customers N] [--queries N] [--clients N] \
                         [--seconds N] [--backend sqlite|postgres|both] [--postgres-url URL]"
                     .into(),
             );
@@ -88,6 +92,15 @@ async fn main() {
         println!(
             "{:<10} {:<28} {:>9} {:>9} {:>9} {:>12}",
             "backend", "query", "p50 ms", "p99 ms", "max ms", "avg results"
+        );
+    } else if options.command == "worklist" {
+        println!(
+            "worklist over HTTP, one sequential client, {} active customers with process records, {} requests each",
+            options.customers, options.queries
+        );
+        println!(
+            "{:<10} {:<34} {:>9} {:>9} {:>9} {:>10}",
+            "backend", "worklist", "p50 ms", "p99 ms", "max ms", "customers"
         );
     } else {
         println!(
@@ -146,8 +159,18 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     let load_time = started.elapsed();
     analyze(&db).await?;
 
-    let services = Services::new(db.clone(), clock);
+    let services = Services::new(db.clone(), clock.clone());
     let token = caseworker_token(&services).await?;
+    if options.command == "worklist" {
+        let services = if std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").as_deref() == Ok("off") {
+            services.without_read_audit_for_benchmark()
+        } else {
+            services
+        };
+        let result = worklists(backend, &db, &services, &token, &loaded, &clock, options).await;
+        db.close().await;
+        return result;
+    }
     if options.command == "reads" {
         for read_audit in [false, true] {
             let services = if read_audit {
@@ -247,6 +270,162 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     server.abort();
     db.close().await;
     Ok(())
+}
+
+/// Gives every customer an assessment and every other one a first plan, hands a twentieth of them
+/// to the benchmark caseworker, and times `GET /api/v1/worklist` for them and for the whole unit.
+async fn worklists(
+    backend: &str,
+    db: &Database,
+    services: &Services,
+    token: &str,
+    loaded: &[Customer],
+    clock: &Clock,
+    options: &Options,
+) -> Result<(), String> {
+    use kotopolku_domain::process::{ProcessRecord, RecordBody};
+    let (base, server) = start_server(services.clone()).await?;
+    let me: serde_json::Value = client(token)?
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let caseworker = me["id"].as_str().ok_or("no id")?.to_owned();
+    let started = Instant::now();
+    for (chunk_index, chunk) in loaded.chunks(1000).enumerate() {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        for (i, customer) in chunk.iter().enumerate() {
+            let n = chunk_index * 1000 + i;
+            let start = customer.data.customership_start;
+            let day = |offset: i64| (start + chrono::Duration::days(offset)).min(clock.today());
+            let mut bodies = vec![serde_json::json!({
+                "kind": "assessment", "started_on": day(30), "completed_on": day(45),
+                "plan_needed": true, "plan_need_reason": "benchmark",
+            })];
+            if n % 2 == 0 {
+                bodies.push(serde_json::json!({
+                    "kind": "plan", "drawn_up_on": day(60), "starts_on": day(60), "ends_on": day(60) + chrono::Duration::days(300),
+                    "goals": [{"area": "language", "description": "Kielitaito", "measures": [{
+                        "service": "civic_orientation", "planned_start": day(60), "planned_end": day(60) + chrono::Duration::days(90),
+                    }]}],
+                }));
+            }
+            for body in bodies {
+                let content: RecordBody = serde_json::from_value(body).map_err(|e| e.to_string())?;
+                let record = ProcessRecord {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    customer_id: customer.id.clone(),
+                    kind: content.kind(),
+                    version: 1,
+                    current: true,
+                    county_code: None,
+                    created_at: clock.now(),
+                    created_by: "bench".into(),
+                    created_by_name: "bench".into(),
+                    content,
+                };
+                kotopolku_store::process::insert(&mut tx, &record)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
+    let records_time = started.elapsed();
+    // Every twentieth customer is the benchmark caseworker's; the rest are spread over 19 others.
+    match db {
+        Database::Sqlite(pool) => sqlx::query(
+            "UPDATE customers SET responsible_caseworker = CASE WHEN rowid % 20 = 0 THEN $1 ELSE 'other-' || (rowid % 20) END",
+        )
+        .bind(&caseworker)
+        .execute(pool)
+        .await
+        .map(|_| ()),
+        Database::Postgres(pool) => sqlx::query(
+            "UPDATE customers SET responsible_caseworker = CASE WHEN abs(hashtext(id)) % 20 = 0 THEN $1 ELSE 'other-' || (abs(hashtext(id)) % 20) END",
+        )
+        .bind(&caseworker)
+        .execute(pool)
+        .await
+        .map(|_| ()),
+    }
+    .map_err(|e| e.to_string())?;
+    analyze(db).await?;
+    let supervisor = supervisor_token(services).await?;
+    for (label, who, path) in [
+        ("own (caseworker)", token, "/api/v1/worklist"),
+        ("own, 1-year horizon", token, "/api/v1/worklist?horizon_days=365"),
+        (
+            "whole unit (supervisor)",
+            supervisor.as_str(),
+            "/api/v1/worklist?scope=unit",
+        ),
+    ] {
+        let client = client(who)?;
+        let mut times = Vec::new();
+        let mut customers = 0;
+        for _ in 0..options.queries {
+            let started = Instant::now();
+            let response = client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !response.status().is_success() {
+                return Err(format!("{path}: HTTP {}", response.status()));
+            }
+            let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+            times.push(started.elapsed());
+            customers = body["caseworkers"]
+                .as_array()
+                .map(|groups| groups.iter().map(|g| g["entries"].as_array().map_or(0, Vec::len)).sum())
+                .unwrap_or(0);
+        }
+        times.sort();
+        println!(
+            "{:<10} {:<34} {:>9.1} {:>9.1} {:>9.1} {:>10}",
+            backend,
+            label,
+            ms(percentile(&times, 0.50)),
+            ms(percentile(&times, 0.99)),
+            ms(*times.last().unwrap_or(&Duration::ZERO)),
+            customers
+        );
+    }
+    println!(
+        "{:<10} (wrote {} customers' process records in {:.1} s)",
+        backend,
+        loaded.len(),
+        records_time.as_secs_f64()
+    );
+    server.abort();
+    Ok(())
+}
+
+/// A supervisor token of the benchmark unit.
+async fn supervisor_token(services: &Services) -> Result<String, String> {
+    let system = kotopolku_domain::actor::Actor::system();
+    let unit = services
+        .organisations(&system)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|o| o.name == "Benchmark unit")
+        .ok_or("no benchmark unit")?;
+    let token = services
+        .create_token(
+            &system,
+            &unit.id,
+            kotopolku_domain::access::Role::Supervisor,
+            "benchmark",
+            1,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(token.secret)
 }
 
 /// A large unit serving every municipality the synthetic customers live in, and a caseworker token.
