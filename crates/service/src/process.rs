@@ -51,17 +51,7 @@ impl Services {
             created_by_name: actor.display_name.clone(),
             content: with_measure_ids(content),
         };
-        store::insert(&mut tx, &record).await?;
-        audit::record_success(
-            &mut tx,
-            actor,
-            &format!("{}.create", record.kind.as_str()),
-            Target::record(record.kind.as_str(), &record.id, customer_id),
-            record.created_at,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(record)
+        save_version(tx, actor, record, "create").await
     }
 
     /// Revises a record: the new content becomes the next version and `based_on_version`, which must
@@ -139,17 +129,7 @@ impl Services {
             content: with_measure_ids(content),
             ..current
         };
-        store::insert(&mut tx, &record).await?;
-        audit::record_success(
-            &mut tx,
-            actor,
-            &format!("{}.revise", record.kind.as_str()),
-            Target::record(record.kind.as_str(), &record.id, customer_id),
-            record.created_at,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(record)
+        save_version(tx, actor, record, "revise").await
     }
 
     /// The current versions of a customer's records that the actor may see, oldest first.
@@ -342,6 +322,26 @@ impl Services {
             .collect();
         self.audit_reads(actor, Action::ProcessRead, &targets).await
     }
+}
+
+/// Writes a record's version with its audit row (`{kind}.{verb}`) and commits both together.
+async fn save_version(
+    mut tx: kotopolku_store::Tx,
+    actor: &Actor,
+    record: ProcessRecord,
+    verb: &str,
+) -> Result<ProcessRecord, ServiceError> {
+    store::insert(&mut tx, &record).await?;
+    audit::record_success(
+        &mut tx,
+        actor,
+        &format!("{}.{verb}", record.kind.as_str()),
+        Target::record(record.kind.as_str(), &record.id, &record.customer_id),
+        record.created_at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
 }
 
 /// After the customership has ended only notes may be added: the file can still be completed, but
