@@ -1,14 +1,16 @@
 //! `kotopolku demo`: a training environment on its own SQLite file, with demo organisations, a demo
-//! user for every role, and synthetic customers.
+//! user for every role, and synthetic customers with their process records, each customer the
+//! responsibility of a demo caseworker of their unit.
 
 use std::net::SocketAddr;
 
 use kotopolku_domain::access::{OrganisationKind, Role};
-use kotopolku_domain::actor::Actor;
-use kotopolku_domain::directory::{NewOrganisation, NewUser};
+use kotopolku_domain::actor::{Actor, ActorKind};
+use kotopolku_domain::directory::{NewOrganisation, NewUser, Organisation, User};
+use kotopolku_domain::process::RecordBody;
 use kotopolku_service::{Clock, SecuritySettings, Services};
 use kotopolku_store::{Database, settings};
-use kotopolku_synthetic::Generator;
+use kotopolku_synthetic::{Generator, ProcessGenerator, SyntheticRecord, carry_measure_ids, link_measure};
 
 use crate::serve;
 
@@ -101,14 +103,18 @@ async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u
         organisation(OrganisationKind::National, "National level (demo)", None, &[]),
         organisation(OrganisationKind::Operator, "Operator (demo)", None, &[]),
     ];
-    let mut org_ids = std::collections::HashMap::new();
+    let mut orgs = std::collections::HashMap::new();
     for new in &new_orgs {
         let org = services
             .create_organisation(&system, new)
             .await
             .map_err(|e| format!("seeding failed: {e}"))?;
-        org_ids.insert(org.kind, org.id);
+        orgs.insert(org.kind, org);
     }
+    let org_ids: std::collections::HashMap<OrganisationKind, String> =
+        orgs.iter().map(|(kind, org)| (*kind, org.id.clone())).collect();
+    // The caseworkers customers are assigned to, each acting in their own unit.
+    let mut caseworkers = Vec::new();
     for (email, role) in DEMO_USERS {
         let new = NewUser {
             email: (*email).into(),
@@ -116,10 +122,15 @@ async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u
             organisation_id: org_ids.get(&role.organisation_kind()).cloned().unwrap_or_default(),
             role: *role,
         };
-        services
+        let user = services
             .create_demo_user(&new, &format!("demo-{}", role.as_str()))
             .await
             .map_err(|e| format!("seeding failed: {e}"))?;
+        if *role == Role::Caseworker
+            && let Some(org) = orgs.values().find(|o| o.id == user.organisation_id)
+        {
+            caseworkers.push((user_actor(&user, org), org.municipalities.clone()));
+        }
     }
     let unit = org_ids
         .get(&OrganisationKind::MunicipalUnit)
@@ -130,13 +141,81 @@ async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u
         .await
         .map_err(|e| format!("seeding failed: {e}"))?;
 
-    let mut generator = Generator::new(seed, services.clock().today());
-    for _ in 0..customers {
-        services
-            .register_customer(&system, &generator.customer(), true)
+    let today = services.clock().today();
+    let mut generator = Generator::new(seed, today);
+    let mut process = ProcessGenerator::new(seed, today);
+    let mut records = 0;
+    for i in 0..customers {
+        let mut customer = generator.customer();
+        // Each customer is the responsibility of one of their unit's caseworkers, in turn.
+        let unit: Vec<&Actor> = caseworkers
+            .iter()
+            .filter(|(_, municipalities)| municipalities.contains(&customer.municipality_code))
+            .map(|(actor, _)| actor)
+            .collect();
+        let caseworker = (!unit.is_empty()).then(|| unit[i as usize % unit.len()]);
+        customer.responsible_caseworker = caseworker.map(|c| c.id.clone());
+        let registered = services
+            .register_customer(&system, &customer, true)
+            .await
+            .map_err(|e| format!("seeding failed: {e}"))?;
+        let (actor, name) = caseworker.map_or((&system, "Kotopolku"), |c| (c, c.display_name.as_str()));
+        let generated = process.records(&customer, name);
+        records += generated.len();
+        add_records(services, actor, &registered.id, generated)
             .await
             .map_err(|e| format!("seeding failed: {e}"))?;
     }
-    println!("Seeded {customers} synthetic customers (seed {seed}).");
+    println!("Seeded {customers} synthetic customers with {records} process records (seed {seed}).");
     Ok(Some(token.secret))
+}
+
+/// A demo user acting in their organisation, as if signed in.
+fn user_actor(user: &User, org: &Organisation) -> Actor {
+    Actor {
+        id: user.id.clone(),
+        display_name: user.display_name.clone(),
+        kind: ActorKind::User,
+        role: Some(user.role),
+        organisation_id: Some(org.id.clone()),
+        jurisdiction: Some(org.jurisdiction()),
+        purpose: None,
+        request_id: None,
+        client_address: None,
+    }
+}
+
+/// Adds a customer's synthetic records through the service layer, each version after the first as
+/// a revision of the one before, so that every record is validated as a caseworker's would be.
+async fn add_records(
+    services: &Services,
+    actor: &Actor,
+    customer_id: &str,
+    records: Vec<SyntheticRecord>,
+) -> Result<(), kotopolku_service::ServiceError> {
+    // The saved current version of each record so far, for the measure ids plans were given.
+    let mut saved: Vec<RecordBody> = Vec::with_capacity(records.len());
+    for record in records {
+        let mut current: Option<kotopolku_domain::process::ProcessRecord> = None;
+        for mut body in record.versions {
+            if let Some(at) = record.measure
+                && let Some(plan) = saved.get(at.record)
+            {
+                link_measure(&mut body, plan, at);
+            }
+            current = Some(match current {
+                None => services.add_record(actor, customer_id, body).await?,
+                Some(previous) => {
+                    carry_measure_ids(&previous.content, &mut body);
+                    services
+                        .revise_record(actor, customer_id, &previous.id, previous.version, body)
+                        .await?
+                }
+            });
+        }
+        if let Some(current) = current {
+            saved.push(current.content);
+        }
+    }
+    Ok(())
 }

@@ -99,22 +99,34 @@ impl Drop for Server {
 }
 
 mod http_get {
-    //! A minimal blocking HTTP GET over std, so these tests need no runtime of their own.
+    //! A minimal blocking HTTP client over std, so these tests need no runtime of their own.
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
     pub fn blocking_get(url: &str, bearer: Option<&str>) -> (u16, String) {
+        let authorization = bearer.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = authorization
+            .as_deref()
+            .map(|a| ("Authorization", a))
+            .into_iter()
+            .collect();
+        let (status, _, body) = request("GET", url, &headers, None);
+        (status, body)
+    }
+
+    /// Sends one request; returns the status, the response's header lines and its body.
+    pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> (u16, String, String) {
         let rest = url.strip_prefix("http://").expect("http URL");
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let mut stream = TcpStream::connect(host).expect("connect");
-        let authorization = bearer
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{authorization}Connection: close\r\n\r\n"
-        )
-        .expect("write");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        write!(stream, "{head}\r\n{}", body.unwrap_or_default()).expect("write");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("read");
         let status = response
@@ -122,8 +134,8 @@ mod http_get {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (status, head.to_owned(), body.to_owned())
     }
 }
 
@@ -395,6 +407,56 @@ fn demo_seeds_a_new_database_and_refuses_real_data() {
             assert!(code[7..10].starts_with('9'), "{code}");
         }
     }
+    // Every customer has process records, and the caseload holds records of several kinds.
+    let mut kinds = std::collections::BTreeSet::new();
+    for customer in customers {
+        let id = customer["id"].as_str().expect("id");
+        let (status, body) = server.get(&format!("/api/v1/customers/{id}/records"));
+        assert_eq!(status, 200, "{body}");
+        let list: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let records = list["records"].as_array().expect("records");
+        assert!(!records.is_empty(), "customer {id} has no process records");
+        kinds.extend(records.iter().filter_map(|r| r["kind"].as_str().map(str::to_owned)));
+    }
+    assert!(kinds.len() >= 2, "{kinds:?}");
+    // Each customer is the demo caseworker's, whose worklist shows their pending deadlines.
+    let (status, head, body) = http_get::request(
+        "POST",
+        &format!("http://{}/api/v1/auth/sign-in", server.address),
+        &[("Content-Type", "application/json")],
+        Some(r#"{"email": "caseworker@demo.kotopolku.invalid", "password": "demo-caseworker"}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let signed_in: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let caseworker = signed_in["user"]["id"].as_str().expect("user id");
+    for customer in customers {
+        assert_eq!(customer["responsible_caseworker"], caseworker, "{customer}");
+    }
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim())
+        })
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+    let (status, _, body) = http_get::request(
+        "GET",
+        &format!("http://{}/api/v1/worklist?horizon_days=3660", server.address),
+        &[("Cookie", &cookie)],
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let worklist: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let groups = worklist["caseworkers"].as_array().expect("caseworkers");
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["caseworker_id"] == caseworker && g["entries"].as_array().is_some_and(|e| !e.is_empty())),
+        "{body}"
+    );
     drop(server);
     // A second start reuses the demo database as it is.
     let mut server = Server::spawn(demo(&demo_url));

@@ -1,10 +1,13 @@
-//! Synthetic integration customers, deterministic for a seed.
+//! Synthetic integration customers and their process records, deterministic for a seed.
 //!
-//! Used by the demo and training environment and by the benchmarks. Identity codes come only from the
+//! Used by the demo and training environment and by the benchmarks. [`ProcessGenerator`] gives a
+//! customer the assessments, plans, referrals, programme, notes and appointments of a caseload as it
+//! stands on a given day. Identity codes come only from the
 //! temporary range 900-999, so no real person's code is ever produced; phone numbers and e-mail
 //! addresses use reserved example forms.
 
 mod communities;
+mod process;
 mod rng;
 
 use std::collections::HashSet;
@@ -13,6 +16,7 @@ use chrono::{Duration, NaiveDate};
 use kotopolku_domain::customer::{CustomerInput, LanguageSkill, RecordedSex};
 use kotopolku_domain::identity_code::IdentityCode;
 
+pub use process::{MeasureRef, ProcessGenerator, SyntheticRecord, carry_measure_ids, link_measure};
 pub use rng::Rng;
 
 use communities::{COMMUNITIES, Community};
