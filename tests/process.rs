@@ -561,6 +561,17 @@ async fn bad_records_are_refused_and_change_nothing(app: &TestApp) {
         )
         .await;
     assert_eq!(reply.assert_problem(422, "validation_failed"), ["written_on"]);
+    // A referral that carries out a measure must name one of the customer's plan measures.
+    let reply = app
+        .post_as(
+            As::CaseworkerA,
+            &path,
+            &json!({"kind": "referral", "service": "work_try_out", "recipient_kind": "other",
+                    "recipient": "Yritys Oy", "sent_on": "2026-05-02", "measure_id": "no-such-measure"}),
+        )
+        .await;
+    assert_eq!(reply.assert_problem(422, "validation_failed"), ["measure_id"]);
+    assert_eq!(reply.body["errors"][0]["code"], "unknown_measure");
     // A multisectoral plan needs the county's involvement first.
     let mut multisectoral = base.clone();
     multisectoral["multisectoral_county"] = json!("90");

@@ -39,6 +39,7 @@ impl Services {
             ));
         }
         let content = self.validated(&customer, content, is_first_plan)?;
+        ensure_measure_exists(&mut tx, customer_id, &content).await?;
         let record = ProcessRecord {
             id: uuid::Uuid::now_v7().to_string(),
             customer_id: customer_id.to_owned(),
@@ -112,6 +113,7 @@ impl Services {
                 .first()
                 .is_some_and(|first| first.id == current.id);
         let content = self.validated(&customer, content, is_first_plan)?;
+        ensure_measure_exists(&mut tx, customer_id, &content).await?;
         content
             .may_follow(&current.content)
             .map_err(|t| ServiceError::conflict("transition_forbidden", Some(t.field), t.message))?;
@@ -321,6 +323,34 @@ impl Services {
             .map(|r| Target::record(r.kind.as_str(), &r.id, customer_id))
             .collect();
         self.audit_reads(actor, Action::ProcessRead, &targets).await
+    }
+}
+
+/// A referral that carries out a plan measure must name a measure of one of the customer's plans.
+async fn ensure_measure_exists(
+    tx: &mut kotopolku_store::Tx,
+    customer_id: &str,
+    content: &RecordBody,
+) -> Result<(), ServiceError> {
+    let RecordBody::Referral(referral) = content else {
+        return Ok(());
+    };
+    let Some(measure_id) = &referral.measure_id else {
+        return Ok(());
+    };
+    let plans = store::current_of_kind_in(tx, customer_id, RecordKind::Plan).await?;
+    let found = plans.iter().any(|record| match &record.content {
+        RecordBody::Plan(plan) => plan.measures().any(|m| m.id.as_ref() == Some(measure_id)),
+        _ => false,
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(ServiceError::field(
+            "measure_id",
+            "unknown_measure",
+            "no measure with this id in the customer's integration plans",
+        ))
     }
 }
 
