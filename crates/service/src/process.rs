@@ -38,7 +38,7 @@ impl Services {
                 "the customer already has an integration programme; revise it instead",
             ));
         }
-        let content = self.validated(&customer, content, is_first_plan)?;
+        let content = self.validated(content, is_first_plan)?;
         ensure_measure_exists(&mut tx, customer_id, &content).await?;
         let record = ProcessRecord {
             id: uuid::Uuid::now_v7().to_string(),
@@ -112,7 +112,7 @@ impl Services {
                 .await?
                 .first()
                 .is_some_and(|first| first.id == current.id);
-        let content = self.validated(&customer, content, is_first_plan)?;
+        let content = self.validated(content, is_first_plan)?;
         ensure_measure_exists(&mut tx, customer_id, &content).await?;
         content
             .may_follow(&current.content)
@@ -297,17 +297,11 @@ impl Services {
         Ok(county)
     }
 
-    fn validated(
-        &self,
-        customer: &Customer,
-        content: RecordBody,
-        is_first_plan: bool,
-    ) -> Result<RecordBody, ServiceError> {
+    fn validated(&self, content: RecordBody, is_first_plan: bool) -> Result<RecordBody, ServiceError> {
         let ctx = ValidationContext {
             today: self.clock.today(),
             rules: &self.deadline_rules,
             is_first_plan,
-            customership_start: customer.data.customership_start,
         };
         content.validate(&ctx).map_err(ServiceError::Validation)
     }

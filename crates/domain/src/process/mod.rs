@@ -109,7 +109,6 @@ pub struct ValidationContext<'a> {
     pub rules: &'a DeadlineRules,
     /// Whether this record is (a version of) the customer's first integration plan.
     pub is_first_plan: bool,
-    pub customership_start: NaiveDate,
 }
 
 /// A change between two versions that the record's state machine forbids (HTTP 409).
