@@ -547,6 +547,16 @@ impl Services {
 
     /// Starts TOTP enrolment: a new secret, not yet in force until [`Self::confirm_totp`].
     pub async fn start_totp_enrolment(&self, session: &SessionInfo) -> Result<TotpEnrolment, ServiceError> {
+        self.totp_enrolment(session, false).await
+    }
+
+    /// The enrolment begun and not yet confirmed, or a new one: a page shown again (reloaded, or
+    /// after a mistyped code) keeps the QR code the person may already have scanned.
+    pub async fn pending_totp_enrolment(&self, session: &SessionInfo) -> Result<TotpEnrolment, ServiceError> {
+        self.totp_enrolment(session, true).await
+    }
+
+    async fn totp_enrolment(&self, session: &SessionInfo, reuse_pending: bool) -> Result<TotpEnrolment, ServiceError> {
         if session.stage == SessionStage::PasswordChange {
             return Err(ServiceError::Forbidden {
                 code: "sign_in_incomplete",
@@ -560,6 +570,17 @@ impl Services {
             return Err(ServiceError::Forbidden {
                 code: "totp_already_enrolled",
                 message: "two-factor sign-in is already enrolled".into(),
+            });
+        }
+        if reuse_pending
+            && let Some(pending) = record
+                .totp_secret
+                .as_deref()
+                .and_then(|s| TotpSecret::from_base32(s).ok())
+        {
+            return Ok(TotpEnrolment {
+                secret: pending.to_base32(),
+                provisioning_uri: pending.provisioning_uri(&self.settings.totp_issuer, &record.email),
             });
         }
         let secret = TotpSecret::from_bytes(random_bytes(20)?).map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -30,6 +30,9 @@ pub struct WorklistQuery {
     /// Include open deadlines due within this many days (default 30); overdue and due-soon ones are
     /// always included.
     pub horizon_days: Option<u32>,
+    /// Also list deadlines met within this many past days (default 0: none), so that a caseworker
+    /// sees what was just done.
+    pub recently_met_days: Option<u32>,
 }
 
 /// One customer on the worklist with their pending deadlines, most urgent first.
@@ -94,6 +97,7 @@ impl Services {
         };
         let horizon = query.horizon_days.unwrap_or(DEFAULT_HORIZON_DAYS).min(3660);
         let today = self.clock.today();
+        let recently_met = i64::from(query.recently_met_days.unwrap_or(0).min(366));
         let customers = customers::active_for_worklist(&self.db, &municipalities, caseworker).await?;
         let mut records: HashMap<String, Vec<ProcessRecord>> = HashMap::new();
         for record in process::current_for_worklist(&self.db, &municipalities, caseworker).await? {
@@ -111,7 +115,9 @@ impl Services {
             .filter(|d| match d.status {
                 DeadlineStatus::Overdue | DeadlineStatus::DueSoon => true,
                 DeadlineStatus::Open => (d.due_on - today).num_days() <= i64::from(horizon),
-                DeadlineStatus::Met | DeadlineStatus::MetLate => false,
+                DeadlineStatus::Met | DeadlineStatus::MetLate => {
+                    d.met_on.is_some_and(|met| (today - met).num_days() < recently_met)
+                }
             })
             .collect();
             if deadlines.is_empty() {

@@ -96,7 +96,7 @@ async fn session(parts: &Parts, state: &AppState, party: &Actor) -> Result<(Acto
 }
 
 /// The request's id, client address and stated purpose, as an anonymous actor.
-fn request_party(parts: &Parts) -> Actor {
+pub(crate) fn request_party(parts: &Parts) -> Actor {
     let mut actor = Actor::system();
     actor.id = "anonymous".into();
     actor.display_name = "Anonymous".into();
@@ -151,7 +151,7 @@ pub fn cleared_session_cookie() -> HeaderValue {
     HeaderValue::from_static("kotopolku_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

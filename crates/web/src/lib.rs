@@ -9,6 +9,7 @@ mod extract;
 mod middleware;
 pub mod oidc;
 pub mod problem;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(api::health::readyz))
         .route(kotopolku_report::PRINT_CSS_PATH, get(api::process::print_css))
         .nest("/api/v1", api)
+        .merge(ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

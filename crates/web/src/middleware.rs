@@ -37,8 +37,8 @@ pub async fn request_context(
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    // Pages (the printable plan) may load Kotopolku's own stylesheets; nothing else ever loads
-    // anything, and no page runs inline script or style.
+    // Pages may load Kotopolku's own stylesheets and scripts, and htmx may ask Kotopolku itself;
+    // nothing else ever loads anything, and no page runs inline script or style.
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -46,7 +46,7 @@ pub async fn request_context(
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(if is_html {
-            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         } else {
             "default-src 'none'; frame-ancestors 'none'"
         }),

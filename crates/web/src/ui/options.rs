@@ -1,0 +1,134 @@
+//! The choices of the forms' drop-down lists: enumerations labelled from Fluent, code lists
+//! labelled from their own data in the user's language.
+
+use kotopolku_domain::code_lists::{self, CodeListName, Localized};
+
+use super::i18n::{Tr, UiLanguage};
+
+/// Every enumeration a form offers, as (label key prefix, the values the API takes). The test in
+/// `ui::tests` checks that each value deserialises into its domain type and has a label in every
+/// language.
+pub const ENUMS: &[(&str, &[&str])] = &[
+    (
+        "service",
+        &[
+            "civic_orientation",
+            "integration_training",
+            "literacy_training",
+            "other_language_training",
+            "vocational_training",
+            "work_try_out",
+            "employment_service",
+            "social_or_health_service",
+            "guidance_and_counselling",
+            "other",
+        ],
+    ),
+    (
+        "area",
+        &["language", "employment", "education", "wellbeing", "everyday_life"],
+    ),
+    (
+        "measure-status",
+        &[
+            "planned",
+            "referred",
+            "started",
+            "interrupted",
+            "completed",
+            "cancelled",
+        ],
+    ),
+    (
+        "note-type",
+        &["guidance", "counselling", "meeting", "phone_call", "message", "other"],
+    ),
+    ("confidentiality", &["normal", "sensitive"]),
+    (
+        "recipient-kind",
+        &[
+            "municipal",
+            "employment_authority",
+            "wellbeing_county",
+            "education_provider",
+            "other",
+        ],
+    ),
+    (
+        "referral-status",
+        &["sent", "accepted", "declined", "cancelled", "completed"],
+    ),
+    ("appointment-status", &["planned", "held", "cancelled", "no_show"]),
+    (
+        "literacy",
+        &["literate", "literate_other_script", "limited", "not_literate"],
+    ),
+    ("national-language", &["fi", "sv"]),
+    (
+        "component",
+        &[
+            "assessment",
+            "integration_plan",
+            "civic_orientation",
+            "integration_training",
+            "other_language_studies",
+            "literacy_training",
+            "work_skills_services",
+            "employment_services",
+            "guidance_and_counselling",
+        ],
+    ),
+    ("sex", &["male", "female", "unknown"]),
+    (
+        "role",
+        &[
+            "caseworker",
+            "supervisor",
+            "county_worker",
+            "regional_officer",
+            "national_analyst",
+            "admin",
+        ],
+    ),
+    ("yes-no", &["true", "false"]),
+    (
+        "kind",
+        &["assessment", "plan", "programme", "referral", "note", "appointment"],
+    ),
+];
+
+/// The labelled choices of enumeration `prefix`.
+pub fn enumeration(tr: Tr, prefix: &str) -> Vec<(String, String)> {
+    ENUMS
+        .iter()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, values)| values.iter().map(|v| (v.to_string(), tr.label(prefix, v))).collect())
+        .unwrap_or_default()
+}
+
+/// A name in the interface's language.
+pub fn localized(tr: Tr, name: &Localized) -> String {
+    match tr.lang {
+        UiLanguage::Fi => name.fi.clone(),
+        UiLanguage::Sv => name.sv.clone(),
+        UiLanguage::En => name.en.clone(),
+    }
+}
+
+/// The entries of a code list, sorted by their label in the interface's language.
+pub fn code_list(tr: Tr, name: CodeListName) -> Vec<(String, String)> {
+    let mut entries: Vec<(String, String)> = code_lists::list(name)
+        .entries
+        .iter()
+        .map(|e| (e.code.clone(), localized(tr, &e.name)))
+        .collect();
+    entries.sort_by_key(|entry| entry.1.to_lowercase());
+    entries
+}
+
+/// The label of a code, or the code itself when the list does not have it.
+pub fn code_label(tr: Tr, name: CodeListName, code: &str) -> String {
+    code_lists::entry(name, code)
+        .map(|e| localized(tr, &e.name))
+        .unwrap_or_else(|| code.to_owned())
+}
