@@ -11,6 +11,7 @@ mod access;
 mod cli;
 mod customers_api;
 mod oidc;
+mod pages;
 mod process;
 mod reference_api;
 mod sessions;
