@@ -427,6 +427,14 @@ impl Form {
         self.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.as_str())
     }
 
+    /// Whether any of the fields `{prefix}.{name}` has a value or an error (to open what holds them).
+    pub fn any_in(&self, prefix: &str, names: &[&str]) -> bool {
+        names.iter().any(|name| {
+            let field = format!("{prefix}.{name}");
+            !self.value(&field).is_empty() || self.error(&field).is_some()
+        })
+    }
+
     /// How many rows a repeated group `prefix[i]` shows: those with a value, plus `spare` empty ones.
     pub fn rows(&self, prefix: &str, spare: usize) -> Vec<usize> {
         let open = format!("{prefix}[");
