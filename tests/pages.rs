@@ -17,6 +17,7 @@ on_both_backends!(
     a_form_from_another_session_is_not_saved,
     an_expired_session_keeps_what_was_typed,
     another_units_customer_is_not_found,
+    a_chosen_language_follows_the_person_to_another_browser,
 );
 
 const PASSWORD: &str = "a long enough demo password";
@@ -488,4 +489,54 @@ async fn another_units_customer_is_not_found(app: &TestApp) {
         assert!(!reply.text.contains("Korhonen"), "{path} leaks the name");
         assert!(reply.text.contains("<h1>Not found</h1>"), "{path}: {}", reply.text);
     }
+}
+
+async fn a_chosen_language_follows_the_person_to_another_browser(app: &TestApp) {
+    let mut browser = signed_in(app, "sanna@unit-a.example").await;
+    let reply = browser
+        .post_form("/language", &[("lang", "sv"), ("_back", "/customers")])
+        .await;
+    assert_eq!((reply.status, location(&reply).as_str()), (303, "/customers"));
+    let set: Vec<&str> = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(set.iter().any(|c| c.starts_with("kotopolku_lang=sv;")), "{set:?}");
+
+    // Another browser, which asks for English: after signing in, Swedish.
+    let later = test_now() + chrono::Duration::seconds(90);
+    app.clock.set(later);
+    let code = TotpSecret::from_base32(browser.totp_key.as_deref().unwrap_or_default())
+        .expect("key")
+        .code_at(later.timestamp());
+    let mut other = Browser::new(app);
+    let reply = other
+        .post_form(
+            "/sign-in",
+            &[
+                ("email", "sanna@unit-a.example"),
+                ("password", PASSWORD),
+                ("totp_code", code.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    let set: Vec<&str> = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(set.iter().any(|c| c.starts_with("kotopolku_lang=sv;")), "{set:?}");
+    let page = other
+        .send(
+            other
+                .client
+                .get(app.url("/customers"))
+                .header("cookie", "kotopolku_lang=sv"),
+        )
+        .await;
+    assert!(page.text.contains("<html lang=\"sv\">"), "{}", page.text);
 }

@@ -487,6 +487,23 @@ impl Services {
         Ok(organisation)
     }
 
+    /// Remembers the interface language the signed-in person chose (`fi`, `sv` or `en`), so that it
+    /// follows them to another browser.
+    pub async fn set_ui_language(&self, session: &SessionInfo, language: &str) -> Result<(), ServiceError> {
+        if !["fi", "sv", "en"].contains(&language) {
+            return Err(ServiceError::field("language", "unknown_value", "fi, sv or en"));
+        }
+        let mut tx = self.db.begin().await?;
+        store::set_ui_language(&mut tx, &session.user.id, language).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The interface language a user chose, if any.
+    pub async fn ui_language(&self, user_id: &str) -> Result<Option<String>, ServiceError> {
+        Ok(store::ui_language(&self.db, user_id).await?)
+    }
+
     /// Ends this session, or with `everywhere` every session of the user.
     pub async fn sign_out(&self, actor: &Actor, session: &SessionInfo, everywhere: bool) -> Result<u64, ServiceError> {
         let now = self.clock.now();

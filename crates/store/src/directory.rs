@@ -538,3 +538,29 @@ pub async fn link_oidc_subject(tx: &mut Tx, user_id: &str, subject: &str) -> Res
     });
     Ok(())
 }
+
+/// Remembers the interface language `user_id` chose.
+pub async fn set_ui_language(tx: &mut Tx, user_id: &str, language: &str) -> Result<(), StoreError> {
+    with_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO user_preferences (user_id, ui_language) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET ui_language = excluded.ui_language",
+        )
+        .bind(user_id)
+        .bind(language)
+        .execute(&mut *conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// The interface language `user_id` chose, if any.
+pub async fn ui_language(db: &Database, user_id: &str) -> Result<Option<String>, StoreError> {
+    let language: Option<(String,)> = with_db!(db, pool => {
+        sqlx::query_as("SELECT ui_language FROM user_preferences WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(language.map(|(l,)| l))
+}

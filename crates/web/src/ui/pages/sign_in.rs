@@ -137,6 +137,13 @@ pub async fn submit(State(state): State<AppState>, request: axum::extract::Reque
             if let Some(cookie) = session_cookie(&signed_in.session_token, max_age) {
                 response.headers_mut().append(header::SET_COOKIE, cookie);
             }
+            // The language the person chose earlier, in whatever browser, follows them here.
+            if let Ok(Some(chosen)) = state.services.ui_language(&signed_in.user.id).await
+                && let Some(language) = UiLanguage::parse(&chosen)
+                && let Some(cookie) = language_cookie(language)
+            {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
             response
         }
         Err(error) => {
@@ -170,21 +177,36 @@ pub async fn sign_out(State(state): State<AppState>, PageForm { user, .. }: Page
     response
 }
 
-/// Remembers the chosen language (a year, in a cookie of this browser) and returns to the page.
-pub async fn choose_language(headers: HeaderMap, body: axum::body::Bytes) -> Response {
+fn language_cookie(language: UiLanguage) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        language.code()
+    ))
+    .ok()
+}
+
+/// Remembers the chosen language, for a signed-in person with their account (so it follows them to
+/// other browsers) and in this browser (a year), and returns to the page.
+pub async fn choose_language(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, crate::MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
     let data = FormData::parse(&body);
     let lang = data
         .get("lang")
         .and_then(UiLanguage::parse)
-        .unwrap_or(language(&headers));
+        .unwrap_or(language(&parts.headers));
+    if let Some(token) = crate::auth::cookie(&parts.headers, crate::auth::SESSION_COOKIE)
+        && let Ok((_, session)) = state.services.session(token, &request_party(&parts)).await
+        && let Err(error) = state.services.set_ui_language(&session, lang.code()).await
+    {
+        tracing::warn!(%error, "the language choice was not remembered for the account");
+    }
     let back = data.get("_back").and_then(safe_return_path).unwrap_or("/");
-    // A form page cannot be shown again by address after a language change; go to where it lives.
     let mut response = see_other(back);
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-        lang.code()
-    )) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
+    if let Some(cookie) = language_cookie(lang) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response
 }
