@@ -18,6 +18,7 @@ on_both_backends!(
     an_expired_session_keeps_what_was_typed,
     another_units_customer_is_not_found,
     a_chosen_language_follows_the_person_to_another_browser,
+    a_caseworker_involves_a_county_and_ends_the_customership,
 );
 
 const PASSWORD: &str = "a long enough demo password";
@@ -539,4 +540,78 @@ async fn a_chosen_language_follows_the_person_to_another_browser(app: &TestApp) 
         )
         .await;
     assert!(page.text.contains("<html lang=\"sv\">"), "{}", page.text);
+}
+
+async fn a_caseworker_involves_a_county_and_ends_the_customership(app: &TestApp) {
+    let customer = app
+        .register(
+            &json!({"family_name": "Haddad", "given_names": "Omar", "birth_date": "1988-01-01",
+            "municipality_code": "091", "customership_start": "2026-01-01"}),
+        )
+        .await;
+    let id = customer["id"].as_str().unwrap_or_default();
+    let page_path = format!("/customers/{id}");
+    let mut browser = signed_in(app, "sanna@unit-a.example").await;
+    let page = browser.get(&page_path).await;
+    let csrf = hidden(&page.text, "_csrf").expect("csrf");
+    let start = format!("/customers/{id}/county-involvements");
+    // Without a purpose: the customer page again, the error at the field, nothing started.
+    let reply = browser
+        .post_form(
+            &start,
+            &[("_csrf", csrf.as_str()), ("county_code", "90"), ("purpose", "")],
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert!(reply.text.contains("href=\"#f-purpose\""), "{}", reply.text);
+    let reply = browser
+        .post_form(
+            &start,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("county_code", "90"),
+                ("purpose", "Monialainen suunnitelma"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    let page = browser.get(&page_path).await;
+    assert!(page.text.contains("Monialainen suunnitelma"), "{}", page.text);
+    let involvements = app.get(&format!("/api/v1/customers/{id}/county-involvements")).await;
+    assert_eq!(involvements.body[0]["county_code"], "90", "{}", involvements.body);
+
+    // Ending needs a reason from the list; then the page says so and offers no new records.
+    let end = format!("/customers/{id}/end");
+    let form = browser.get(&end).await;
+    let version = hidden(&form.text, "_version").expect("the version the change is based on");
+    let reply = browser
+        .submit(
+            &end,
+            &[("_version", version.as_str()), ("end_date", "1.6.2026"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert!(reply.text.contains("href=\"#f-reason\""), "{}", reply.text);
+    let reason = app.get("/api/v1/code-lists/customership-end-reasons").await.body["entries"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let reply = browser
+        .submit(
+            &end,
+            &[
+                ("_version", version.as_str()),
+                ("end_date", "1.6.2026"),
+                ("reason", reason.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    let page = browser.get(&location(&reply)).await;
+    assert!(page.text.contains("Customership ended 1.6.2026"), "{}", page.text);
+    assert!(!page.text.contains("records/new/plan"), "no new plan after the end");
+    assert_eq!(
+        app.get(&format!("/api/v1/customers/{id}")).await.body["customership_end"],
+        "2026-06-01"
+    );
 }

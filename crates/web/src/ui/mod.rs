@@ -53,6 +53,18 @@ pub fn router() -> Router<AppState> {
             get(pages::customer::purpose_form).post(pages::customer::state_purpose),
         )
         .route("/customers/{id}/history", get(pages::customer::history))
+        .route(
+            "/customers/{id}/end",
+            get(pages::customer::end_form).post(pages::customer::end),
+        )
+        .route(
+            "/customers/{id}/county-involvements",
+            post(pages::customer::start_involvement),
+        )
+        .route(
+            "/customers/{id}/county-involvements/{involvement_id}/end",
+            post(pages::customer::end_involvement),
+        )
         .route("/customers/{id}/access-log", get(pages::customer::access_log))
         .route(
             "/customers/{id}/records/new/{kind}",

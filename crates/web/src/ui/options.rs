@@ -132,3 +132,32 @@ pub fn code_label(tr: Tr, name: CodeListName, code: &str) -> String {
         .map(|e| localized(tr, &e.name))
         .unwrap_or_else(|| code.to_owned())
 }
+
+/// The wellbeing services counties, from the municipalities' areas: (code, name).
+pub fn counties(tr: Tr) -> Vec<(String, String)> {
+    let mut counties: Vec<(String, String)> = Vec::new();
+    for entry in &code_lists::list(CodeListName::Municipalities).entries {
+        let Some(county) = entry.attributes.get("wellbeing_county") else {
+            continue;
+        };
+        let Some(code) = county.get("code").and_then(|c| c.as_str()) else {
+            continue;
+        };
+        if counties.iter().any(|(c, _)| c == code) {
+            continue;
+        }
+        let name = county.get(tr.lang.code()).and_then(|n| n.as_str()).unwrap_or(code);
+        counties.push((code.to_owned(), name.to_owned()));
+    }
+    counties.sort_by_key(|(_, name)| name.to_lowercase());
+    counties
+}
+
+/// The name of a wellbeing services county, or its code when unknown.
+pub fn county_name(tr: Tr, code: &str) -> String {
+    counties(tr)
+        .into_iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, name)| name)
+        .unwrap_or_else(|| code.to_owned())
+}

@@ -54,6 +54,11 @@ struct CustomerPage {
     summary: String,
     can_write: bool,
     can_read_log: bool,
+    can_end: bool,
+    can_manage_counties: bool,
+    involvements: Vec<InvolvementView>,
+    county_form: Form,
+    counties: Vec<(String, String)>,
     deadlines: Vec<DeadlineView>,
     facts: Vec<(String, String)>,
     sections: Vec<SectionView>,
@@ -79,46 +84,88 @@ fn purpose_needed(error: &ServiceError) -> bool {
     )
 }
 
+pub struct InvolvementView {
+    pub id: String,
+    pub county: String,
+    pub purpose: String,
+    pub started: String,
+    pub ended: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
+    let county_form = Form::new(user.tr);
+    customer_page(&state, &user, &id, done.done.as_deref(), county_form, StatusCode::OK).await
+}
+
+async fn customer_page(
+    state: &AppState,
+    user: &PageUser,
+    id: &str,
+    done: Option<&str>,
+    county_form: Form,
+    status: StatusCode,
+) -> Response {
+    let id = id.to_owned();
     let tr = user.tr;
     let customer = match state.services.customer(&user.actor, &id).await {
         Ok(customer) => customer,
         Err(error) if purpose_needed(&error) => return see_other(&format!("/customers/{id}/purpose")),
-        Err(error) => return error_page(&user, error),
+        Err(error) => return error_page(user, error),
     };
     let records = match state.services.records(&user.actor, &id, None).await {
         Ok(records) => records,
-        Err(error) => return error_page(&user, error),
+        Err(error) => return error_page(user, error),
     };
+    let involvements = state
+        .services
+        .county_involvements(&user.actor, &id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| InvolvementView {
+            county: crate::ui::options::county_name(tr, &i.county_code),
+            purpose: i.purpose,
+            started: tr.date(&i.started_on),
+            ended: i.ended_on.map(|d| tr.date(&d)),
+            id: i.id,
+        })
+        .collect();
+    let active = customer.customership_end.is_none();
     let deadlines = state
         .services
         .customer_deadlines(&user.actor, &id)
         .await
         .unwrap_or_default();
-    let can_write = allowed(&user, Action::ProcessWrite) && customer.customership_end.is_none();
+    let can_write = allowed(user, Action::ProcessWrite) && active;
     let notice = done
-        .done
-        .as_deref()
         .map(|what| format!("done-{what}"))
         .filter(|key| tr.has(key))
         .map(|key| tr.t(&key));
     let title = format!("{}, {}", customer.data.family_name, customer.data.given_names);
-    let layout = Layout::new(&user, title, "customers", format!("/customers/{id}")).with_notice(notice);
-    page(&CustomerPage {
-        summary: summary(tr, &customer),
-        can_write: allowed(&user, Action::CustomerUpdate),
-        can_read_log: allowed(&user, Action::CustomerAccessLog),
-        deadlines: deadlines.iter().map(|d| DeadlineView::new(tr, d)).collect(),
-        facts: facts(tr, &customer),
-        sections: sections(tr, &customer, &records, can_write),
-        id,
-        layout,
-    })
+    let layout = Layout::new(user, title, "customers", format!("/customers/{id}")).with_notice(notice);
+    html(
+        status,
+        &CustomerPage {
+            summary: summary(tr, &customer),
+            can_write: allowed(user, Action::CustomerUpdate) && active,
+            can_read_log: allowed(user, Action::CustomerAccessLog),
+            can_end: allowed(user, Action::CustomerEnd) && active,
+            can_manage_counties: allowed(user, Action::CountyInvolvementManage) && active,
+            involvements,
+            county_form,
+            counties: crate::ui::options::counties(tr),
+            deadlines: deadlines.iter().map(|d| DeadlineView::new(tr, d)).collect(),
+            facts: facts(tr, &customer),
+            sections: sections(tr, &customer, &records, can_write),
+            id,
+            layout,
+        },
+    )
 }
 
 fn summary(tr: Tr, customer: &Customer) -> String {
@@ -550,4 +597,111 @@ pub async fn access_log(State(state): State<AppState>, user: PageUser, Path(id):
         back: format!("/customers/{id}"),
         rows,
     })
+}
+
+/// Starts a wellbeing county's involvement in the customer's multisectoral process (681/2023 §16).
+pub async fn start_involvement(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm { user, form: data }: PageForm,
+) -> Response {
+    let tr = user.tr;
+    let new: kotopolku_service::directory::NewCountyInvolvement = match data.bind() {
+        Ok(new) => new,
+        Err(violations) => {
+            let mut form = Form::from_data(tr, &data);
+            form.add_violations(&violations);
+            return customer_page(&state, &user, &id, None, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    match state.services.start_county_involvement(&user.actor, &id, &new).await {
+        Ok(_) => see_other(&format!("/customers/{id}?done=county-started#counties")),
+        Err(error) => {
+            let problem = crate::problem::Problem::from(error);
+            let mut form = Form::from_data(tr, &data);
+            if problem.errors.is_empty() {
+                form.add_form_error(crate::ui::problem_message(tr, &problem));
+            } else {
+                form.add_violations(&problem.errors);
+            }
+            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            customer_page(&state, &user, &id, None, form, status).await
+        }
+    }
+}
+
+pub async fn end_involvement(
+    State(state): State<AppState>,
+    Path((id, involvement_id)): Path<(String, String)>,
+    PageForm { user, .. }: PageForm,
+) -> Response {
+    match state
+        .services
+        .end_county_involvement(&user.actor, &id, &involvement_id)
+        .await
+    {
+        Ok(()) => see_other(&format!("/customers/{id}?done=county-ended#counties")),
+        Err(error) => error_page(&user, error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "end_customership.html")]
+struct EndPage {
+    layout: Layout,
+    form: Form,
+    back: String,
+    version: i64,
+    reasons: Vec<(String, String)>,
+}
+
+fn end_page(user: &PageUser, id: &str, form: Form, version: i64) -> EndPage {
+    let tr = user.tr;
+    EndPage {
+        layout: Layout::new(user, tr.t("end-title"), "customers", format!("/customers/{id}/end")),
+        form,
+        back: format!("/customers/{id}"),
+        version,
+        reasons: crate::ui::options::code_list(tr, CodeListName::CustomershipEndReasons),
+    }
+}
+
+pub async fn end_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    let customer = match state.services.customer(&user.actor, &id).await {
+        Ok(customer) => customer,
+        Err(error) => return error_page(&user, error),
+    };
+    let mut form = Form::new(user.tr);
+    form.set("end_date", user.tr.date(&state.services.clock().today()));
+    page(&end_page(&user, &id, form, customer.version))
+}
+
+/// Ends the customership: pending deadlines leave the worklist, and no new process records start.
+pub async fn end(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm { user, form: data }: PageForm,
+) -> Response {
+    let tr = user.tr;
+    let version: i64 = data.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let form = Form::from_data(tr, &data);
+    let mut with_version = data.clone();
+    with_version.pairs.push(("version".into(), version.to_string()));
+    let refused = |mut form: Form, problem: crate::problem::Problem| {
+        if problem.errors.is_empty() {
+            form.add_form_error(crate::ui::problem_message(tr, &problem));
+        } else {
+            form.add_violations(&problem.errors);
+        }
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        html(status, &end_page(&user, &id, form, version))
+    };
+    let end: kotopolku_domain::customer::EndCustomership = match with_version.bind() {
+        Ok(end) => end,
+        Err(violations) => return refused(form, crate::problem::Problem::validation(violations)),
+    };
+    match state.services.end_customership(&user.actor, &id, &end).await {
+        Ok(_) => see_other(&format!("/customers/{id}?done=ended")),
+        Err(error) => refused(form, crate::problem::Problem::from(error)),
+    }
 }

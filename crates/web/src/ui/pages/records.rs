@@ -133,7 +133,12 @@ async fn choices(state: &AppState, user: &PageUser, customer_id: &str, kind: Rec
         c.counties = involvements
             .into_iter()
             .filter(|i| i.ended_on.is_none())
-            .map(|i| (i.county_code.clone(), i.county_code))
+            .map(|i| {
+                (
+                    i.county_code.clone(),
+                    crate::ui::options::county_name(tr, &i.county_code),
+                )
+            })
             .collect();
     }
     c
