@@ -494,8 +494,28 @@ async fn another_units_customer_is_not_found(app: &TestApp) {
 
 async fn a_chosen_language_follows_the_person_to_another_browser(app: &TestApp) {
     let mut browser = signed_in(app, "sanna@unit-a.example").await;
+    // Without the session's token only this browser's choice changes (the account's is a change of
+    // state, which another site must not make); with it, the account's too.
     let reply = browser
-        .post_form("/language", &[("lang", "sv"), ("_back", "/customers")])
+        .post_form("/language", &[("lang", "fi"), ("_back", "/customers")])
+        .await;
+    assert_eq!(reply.status, 303);
+    let users = app.get_as(As::Admin, "/api/v1/users").await;
+    let user_id = users.body["users"]
+        .as_array()
+        .or(users.body.as_array())
+        .and_then(|list| list.iter().find(|u| u["email"] == "sanna@unit-a.example"))
+        .and_then(|u| u["id"].as_str())
+        .expect("the user")
+        .to_owned();
+    assert_eq!(app.services.ui_language(&user_id).await.expect("read"), None);
+    let page = browser.get("/customers").await;
+    let csrf = hidden(&page.text, "_csrf").expect("the language buttons carry the token");
+    let reply = browser
+        .post_form(
+            "/language",
+            &[("lang", "sv"), ("_back", "/customers"), ("_csrf", csrf.as_str())],
+        )
         .await;
     assert_eq!((reply.status, location(&reply).as_str()), (303, "/customers"));
     let set: Vec<&str> = reply

@@ -462,6 +462,11 @@ action-process-write = Saved a process record
 action-process-sensitive-note-read = Viewed a sensitive note
 action-worklist-read = Saw on a worklist
 action-worklist-unit-read = Saw on the unit's worklist
+action-record-create = Added: { $kind }
+action-record-revise = Revised: { $kind }
+action-plan-print = Printed the plan
+action-customer-county-involvement-start = Involved a wellbeing services county
+action-customer-county-involvement-end = Ended a county's involvement
 
 ## User administration
 users-title = Users

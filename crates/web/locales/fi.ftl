@@ -462,6 +462,11 @@ action-process-write = Tallensi kirjauksen
 action-process-sensitive-note-read = Katsoi arkaluonteista asiakaskirjausta
 action-worklist-read = Näki asiakkaan työlistalla
 action-worklist-unit-read = Näki asiakkaan yksikön työlistalla
+action-record-create = Lisäsi: { $kind }
+action-record-revise = Muutti: { $kind }
+action-plan-print = Tulosti suunnitelman
+action-customer-county-involvement-start = Otti hyvinvointialueen mukaan
+action-customer-county-involvement-end = Päätti hyvinvointialueen osallistumisen
 
 ## User administration
 users-title = Käyttäjät

@@ -462,6 +462,11 @@ action-process-write = Sparade en handling
 action-process-sensitive-note-read = Öppnade en känslig klientanteckning
 action-worklist-read = Såg kunden på en arbetslista
 action-worklist-unit-read = Såg kunden på enhetens arbetslista
+action-record-create = Lade till: { $kind }
+action-record-revise = Ändrade: { $kind }
+action-plan-print = Skrev ut planen
+action-customer-county-involvement-start = Tog med välfärdsområdet
+action-customer-county-involvement-end = Avslutade välfärdsområdets deltagande
 
 ## User administration
 users-title = Användare

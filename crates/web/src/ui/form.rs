@@ -435,19 +435,30 @@ impl Form {
         })
     }
 
-    /// How many rows a repeated group `prefix[i]` shows: those with a value, plus `spare` empty ones.
-    pub fn rows(&self, prefix: &str, spare: usize) -> Vec<usize> {
+    /// The rows of a repeated group `prefix[i]` that hold something.
+    fn filled_rows(&self, prefix: &str) -> usize {
         let open = format!("{prefix}[");
-        let filled = self
-            .values
-            .keys()
-            .filter_map(|k| k.strip_prefix(&open))
+        self.values
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .filter_map(|(k, _)| k.strip_prefix(&open))
             .filter_map(|rest| rest.split(']').next()?.parse::<usize>().ok())
             .map(|i| i + 1)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+    }
+
+    /// The rows a repeated group `prefix[i]` shows: those filled, plus `spare` empty ones, plus any
+    /// an "add" button asked for.
+    pub fn rows(&self, prefix: &str, spare: usize) -> Vec<usize> {
         let extra = self.extra_rows.get(prefix).copied().unwrap_or(0);
-        (0..filled + spare + extra).collect()
+        (0..self.filled_rows(prefix) + spare + extra).collect()
+    }
+
+    /// The rows of a group with its own "add" button: those filled, at least `min`, plus any added.
+    pub fn rows_min(&self, prefix: &str, min: usize) -> Vec<usize> {
+        let extra = self.extra_rows.get(prefix).copied().unwrap_or(0);
+        (0..self.filled_rows(prefix).max(min) + extra).collect()
     }
 
     /// The error summary at the top of the form: each message links to its field.
@@ -497,11 +508,17 @@ impl Form {
         }
     }
 
-    /// The visible label of a field (its row is shown by the group around it).
+    /// The visible label of a field (its row is shown by the group around it); an item of a list of
+    /// values (`citizenships[1]`) is labelled by its place in the list.
     fn own_label(&self, name: &str) -> String {
-        let key = name.rsplit('.').next().unwrap_or(name);
-        let key = key.split('[').next().unwrap_or(key);
-        self.tr.t(&format!("field-{key}"))
+        let last = name.rsplit('.').next().unwrap_or(name);
+        match last.split_once('[') {
+            Some((list, index)) => {
+                let index: usize = index.trim_end_matches(']').parse().unwrap_or(0);
+                self.tr.nth(&format!("row-{list}"), index)
+            }
+            None => self.tr.t(&format!("field-{last}")),
+        }
     }
 
     fn hint(&self, name: &str, kind: &str) -> Option<String> {

@@ -564,9 +564,9 @@ pub async fn access_log(State(state): State<AppState>, user: PageUser, Path(id):
         Ok(rows) => rows,
         Err(error) => return error_page(&user, error),
     };
+    // Newest first, as the store returns them.
     let rows = rows
         .iter()
-        .rev()
         .map(|row| {
             let e = &row.entry;
             AccessRow {
@@ -578,10 +578,7 @@ pub async fn access_log(State(state): State<AppState>, user: PageUser, Path(id):
                     .and_then(Role::parse)
                     .map(|r| tr.label("role", r.as_str()))
                     .unwrap_or_default(),
-                action: {
-                    let key = format!("action-{}", e.action.replace(['.', '_'], "-"));
-                    if tr.has(&key) { tr.t(&key) } else { e.action.clone() }
-                },
+                action: action_label(tr, &e.action),
                 purpose: e.purpose.clone().unwrap_or_default(),
                 outcome: tr.label("outcome", &e.outcome),
             }
@@ -704,4 +701,21 @@ pub async fn end(
         Ok(_) => see_other(&format!("/customers/{id}?done=ended")),
         Err(error) => refused(form, crate::problem::Problem::from(error)),
     }
+}
+
+/// What an audit row's action means, in words: process records' actions are `{kind}.create` and
+/// `{kind}.revise`.
+fn action_label(tr: Tr, action: &str) -> String {
+    let key = format!("action-{}", action.replace(['.', '_'], "-"));
+    if tr.has(&key) {
+        return tr.t(&key);
+    }
+    if let Some((kind, verb)) = action.split_once('.')
+        && let Some(kind) = RecordKind::parse(kind)
+        && matches!(verb, "create" | "revise")
+    {
+        let kind_label = tr.t(&format!("kind-{}", kind.as_str()));
+        return tr.t_with(&format!("action-record-{verb}"), &[("kind", &kind_label)]);
+    }
+    action.to_owned()
 }

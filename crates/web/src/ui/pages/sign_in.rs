@@ -197,8 +197,13 @@ pub async fn choose_language(State(state): State<AppState>, request: axum::extra
         .get("lang")
         .and_then(UiLanguage::parse)
         .unwrap_or(language(&parts.headers));
+    // The account's choice changes only with the session's CSRF token; the browser's cookie anyway.
     if let Some(token) = crate::auth::cookie(&parts.headers, crate::auth::SESSION_COOKIE)
         && let Ok((_, session)) = state.services.session(token, &request_party(&parts)).await
+        && crate::auth::constant_time_eq(
+            data.get("_csrf").unwrap_or("").as_bytes(),
+            session.csrf_token.as_bytes(),
+        )
         && let Err(error) = state.services.set_ui_language(&session, lang.code()).await
     {
         tracing::warn!(%error, "the language choice was not remembered for the account");
