@@ -157,7 +157,14 @@ fn defaults(tr: Tr, form: &mut Form, kind: RecordKind, today: chrono::NaiveDate)
             form.set("status", "sent");
         }
         RecordKind::Appointment => form.set("status", "planned"),
-        RecordKind::Plan => form.set("drawn_up_on", today_text),
+        RecordKind::Plan => {
+            // A first plan lasts at most a year (681/2023 §15): offer exactly that period.
+            form.set("drawn_up_on", today_text.clone());
+            form.set("starts_on", today_text);
+            if let Some(end) = kotopolku_domain::deadlines::add_months(today, 12).and_then(|d| d.pred_opt()) {
+                form.set("ends_on", tr.date(&end));
+            }
+        }
         RecordKind::Assessment => form.set("started_on", today_text),
         RecordKind::Programme => form.set("enrolled_on", today_text),
     }
