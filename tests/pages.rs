@@ -634,4 +634,16 @@ async fn a_caseworker_involves_a_county_and_ends_the_customership(app: &TestApp)
         app.get(&format!("/api/v1/customers/{id}")).await.body["customership_end"],
         "2026-06-01"
     );
+
+    // Signing out everywhere from the account page ends this session too.
+    let account = browser.get("/account").await;
+    assert!(account.text.contains("sanna@unit-a.example"), "{}", account.text);
+    let kept = browser.session.clone();
+    let csrf = hidden(&account.text, "_csrf").expect("csrf");
+    let reply = browser
+        .post_form("/account/sign-out-everywhere", &[("_csrf", csrf.as_str())])
+        .await;
+    assert_eq!((reply.status, location(&reply).as_str()), (303, "/sign-in"));
+    browser.session = kept;
+    assert_eq!(browser.get("/").await.status, 303, "the old cookie no longer works");
 }

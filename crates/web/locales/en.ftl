@@ -115,6 +115,11 @@ totp-secret-label = Key:
 totp-qr-label = QR code for the authenticator app
 totp-submit = Confirm
 field-code = Code from the app
+account-title = Your account
+account-security = Password and sessions
+account-change-password = Change your password
+account-sign-out-everywhere-explanation = If you left Kotopolku open on another computer, or lost a device, end every session of yours at once.
+account-sign-out-everywhere = Sign out everywhere
 
 ## Worklist
 worklist-title = Worklist

@@ -115,6 +115,11 @@ totp-secret-label = Avain:
 totp-qr-label = QR-koodi todennussovellusta varten
 totp-submit = Vahvista
 field-code = Sovelluksen koodi
+account-title = Omat tiedot
+account-security = Salasana ja istunnot
+account-change-password = Vaihda salasana
+account-sign-out-everywhere-explanation = Jos jätit Kotopolun auki toiselle tietokoneelle tai kadotit laitteen, päätä kaikki istuntosi kerralla.
+account-sign-out-everywhere = Kirjaudu ulos kaikkialta
 
 ## Worklist
 worklist-title = Työlista

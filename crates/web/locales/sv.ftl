@@ -115,6 +115,11 @@ totp-secret-label = Nyckel:
 totp-qr-label = QR-kod för autentiseringsappen
 totp-submit = Bekräfta
 field-code = Kod från appen
+account-title = Ditt konto
+account-security = Lösenord och sessioner
+account-change-password = Byt lösenord
+account-sign-out-everywhere-explanation = Om du lämnade Kotopolku öppet på en annan dator eller tappade en enhet, avsluta alla dina sessioner på en gång.
+account-sign-out-everywhere = Logga ut överallt
 
 ## Worklist
 worklist-title = Arbetslista

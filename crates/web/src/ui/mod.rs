@@ -30,6 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/sign-in", get(pages::sign_in::form).post(pages::sign_in::submit))
         .route("/sign-out", post(pages::sign_in::sign_out))
         .route("/language", post(pages::sign_in::choose_language))
+        .route("/account", get(pages::account::show))
+        .route(
+            "/account/sign-out-everywhere",
+            post(pages::account::sign_out_everywhere),
+        )
         .route(
             "/account/password",
             get(pages::account::password_form).post(pages::account::change_password),

@@ -148,3 +148,49 @@ pub async fn confirm_totp(State(state): State<AppState>, step: StepSession) -> R
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    facts: Vec<(String, String)>,
+}
+
+/// The signed-in person's own page: who they are, their password, their sessions.
+pub async fn show(State(state): State<AppState>, user: crate::ui::session::PageUser) -> Response {
+    let tr = user.tr;
+    let organisation = match &user.actor.organisation_id {
+        Some(id) => state
+            .services
+            .organisations(&user.actor)
+            .await
+            .ok()
+            .and_then(|orgs| orgs.into_iter().find(|o| &o.id == id).map(|o| o.name))
+            .unwrap_or_else(|| id.clone()),
+        None => String::new(),
+    };
+    let facts = vec![
+        (tr.t("field-display_name"), user.actor.display_name.clone()),
+        (tr.t("field-email"), user.session.user.email.clone()),
+        (
+            tr.t("field-role"),
+            user.role().map(|r| tr.label("role", r.as_str())).unwrap_or_default(),
+        ),
+        (tr.t("field-organisation_id"), organisation),
+    ];
+    let layout = Layout::new(&user, tr.t("account-title"), "", "/account".into());
+    html(StatusCode::OK, &AccountPage { layout, facts })
+}
+
+/// Ends every session of the person, this one too (a lost or shared computer).
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    crate::ui::session::PageForm { user, .. }: crate::ui::session::PageForm,
+) -> Response {
+    let _ = state.services.sign_out(&user.actor, &user.session, true).await;
+    let mut response = see_other("/sign-in");
+    response
+        .headers_mut()
+        .insert(axum::http::header::SET_COOKIE, crate::auth::cleared_session_cookie());
+    response
+}
