@@ -776,5 +776,25 @@ describe('journeys', () => {
     await navigate(page, link(page.locator('main'), 'History of changes'));
     assert.equal(await textOf(page.locator('h1')), 'History of changes');
     await expectNoAxeViolations(page, 'the history of changes');
+
+    // Ending the customership: its form, empty reason refused with the error at the field.
+    await page.goto(`/customers/${customer.id}`);
+    await navigate(page, link(page.locator('main'), 'End the customership'));
+    assert.equal(await textOf(page.locator('h1')), 'End the customership');
+    await expectNoAxeViolations(page, 'the end of customership form');
+    const refused = await navigate(page, button(page.locator('main'), 'End the customership'));
+    assert.equal(refused.status(), 422);
+    assert.equal(await page.locator('#error-summary a[href="#f-reason"]').count(), 1);
+    await expectNoAxeViolations(page, 'the end of customership form with errors');
+
+    // The county involvement form on the customer page, opened.
+    await page.goto(`/customers/${customer.id}`);
+    await page.locator('#counties summary').click();
+    await expectNoAxeViolations(page, 'the customer page with the county form open');
+
+    // The person's own page.
+    await navigate(page, page.locator('header a.account-link'));
+    assert.equal(await textOf(page.locator('h1')), 'Your account');
+    await expectNoAxeViolations(page, 'the account page');
   });
 });

@@ -6,7 +6,7 @@ const { describe, test } = require('node:test');
 const { setup } = require('../lib/fixture');
 const { expectNoAxeViolations } = require('../lib/axe');
 const { saveScreenshot } = require('../lib/screenshot');
-const { demoUser, submitSignIn } = require('../lib/demo');
+const { demoUser, submitSignIn, signInAs } = require('../lib/demo');
 
 const env = setup();
 
@@ -61,7 +61,7 @@ describe('sign-in', () => {
     assert.equal(new URL(page.url()).pathname, '/sign-in', 'after signing out / leads to /sign-in');
   });
 
-  test('the sign-in page works under its real Content-Security-Policy', async () => {
+  test('the pages work under their real Content-Security-Policy', async () => {
     // Every other test bypasses the CSP so that axe can be injected; this one keeps it and fails on any
     // resource or script the policy refuses.
     const { page } = await env.newPage({ bypassCSP: false });
@@ -77,5 +77,18 @@ describe('sign-in', () => {
     await submitSignIn(page, { email: demoUser('caseworker').email, password: 'not-the-password' });
     assert.deepEqual(refused, [], 'no CSP violation');
     assert.deepEqual(pageErrors, [], 'no script error');
+
+    // The pages behind the sign-in too, with htmx answering the search while typing.
+    await signInAs(page, 'caseworker');
+    const customer = page.locator('main table a[href^="/customers/"]').first();
+    const href = await customer.getAttribute('href');
+    await page.goto('/customers');
+    const answered = page.waitForResponse((r) => r.url().includes('/customers?') && r.status() === 200);
+    await page.locator('#q').pressSequentially('a', { delay: 50 });
+    await answered;
+    await page.goto(href);
+    await page.goto(`${href}/records/new/plan`);
+    assert.deepEqual(refused, [], 'no CSP violation behind the sign-in');
+    assert.deepEqual(pageErrors, [], 'no script error behind the sign-in');
   });
 });
