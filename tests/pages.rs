@@ -121,6 +121,15 @@ impl<'a> Browser<'a> {
         self.send(request).await
     }
 
+    /// The two-factor code of a later time step (a code is accepted once): moves the clock on.
+    fn next_code(&self, app: &TestApp) -> String {
+        let later = app.clock.now() + chrono::Duration::seconds(90);
+        app.clock.set(later);
+        TotpSecret::from_base32(self.totp_key.as_deref().unwrap_or_default())
+            .expect("the browser enrolled two-factor sign-in")
+            .code_at(later.timestamp())
+    }
+
     /// GETs the form page at `path`, then submits it with its CSRF token and `pairs`.
     async fn submit(&mut self, path: &str, pairs: &[(&str, &str)]) -> Reply {
         let page = self.get(path).await;
@@ -427,11 +436,7 @@ async fn an_expired_session_keeps_what_was_typed(app: &TestApp) {
     let resume_path = hidden(&reply.text, "_resume_path").expect("and where it came from");
     assert_eq!(resume_path, note_form);
     // A later time step: a code is accepted once.
-    let later = test_now() + chrono::Duration::seconds(90);
-    app.clock.set(later);
-    let code = TotpSecret::from_base32(browser.totp_key.as_deref().unwrap_or_default())
-        .expect("key")
-        .code_at(later.timestamp());
+    let code = browser.next_code(app);
     let reply = browser
         .post_form(
             "/sign-in",
@@ -527,11 +532,7 @@ async fn a_chosen_language_follows_the_person_to_another_browser(app: &TestApp) 
     assert!(set.iter().any(|c| c.starts_with("kotopolku_lang=sv;")), "{set:?}");
 
     // Another browser, which asks for English: after signing in, Swedish.
-    let later = test_now() + chrono::Duration::seconds(90);
-    app.clock.set(later);
-    let code = TotpSecret::from_base32(browser.totp_key.as_deref().unwrap_or_default())
-        .expect("key")
-        .code_at(later.timestamp());
+    let code = browser.next_code(app);
     let mut other = Browser::new(app);
     let reply = other
         .post_form(

@@ -414,6 +414,17 @@ impl Form {
         }
     }
 
+    /// Shows why a request was refused: each field's error at its field, or else the problem's own
+    /// text at the top. Returns the status to answer with.
+    pub fn add_problem(&mut self, problem: &crate::problem::Problem) -> axum::http::StatusCode {
+        if problem.errors.is_empty() {
+            self.add_form_error(super::problem_message(self.tr, problem));
+        } else {
+            self.add_violations(&problem.errors);
+        }
+        axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    }
+
     /// An error not tied to one field (shown in the summary only).
     pub fn add_form_error(&mut self, message: String) {
         self.errors.push((String::new(), message));

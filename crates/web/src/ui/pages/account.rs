@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::ui::form::{Form, escape};
 use crate::ui::session::StepSession;
-use crate::ui::{Layout, html, problem_message, see_other};
+use crate::ui::{Layout, html, see_other};
 use kotopolku_service::auth::SessionStage;
 
 #[derive(Template)]
@@ -68,18 +68,13 @@ pub async fn change_password(State(state): State<AppState>, step: StepSession) -
     {
         Ok(stage) => next_step(stage),
         Err(error) => {
-            let problem = Problem::from(error);
             let mut form = Form::new(step.tr);
-            if problem.errors.is_empty() {
-                form.add_form_error(problem_message(step.tr, &problem));
-            } else {
-                form.add_violations(&problem.errors);
-            }
+            let status = form.add_problem(&Problem::from(error));
             let page = PasswordPage {
                 layout: layout(&step, "password-title", "/account/password"),
                 form,
             };
-            html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            html(status, &page)
         }
     }
 }

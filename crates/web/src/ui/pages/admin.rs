@@ -12,7 +12,7 @@ use crate::problem::Problem;
 use crate::ui::form::Form;
 use crate::ui::options::enumeration;
 use crate::ui::session::{PageForm, PageUser};
-use crate::ui::{Layout, error_page, html, problem_message, see_other};
+use crate::ui::{Layout, error_page, html, see_other};
 
 struct UserRow {
     id: String,
@@ -123,13 +123,7 @@ pub async fn create_user(State(state): State<AppState>, PageForm { user, form: d
             users_page(&state, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => {
-            let problem = Problem::from(error);
-            if problem.errors.is_empty() {
-                form.add_form_error(problem_message(tr, &problem));
-            } else {
-                form.add_violations(&problem.errors);
-            }
-            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = form.add_problem(&Problem::from(error));
             users_page(&state, &user, form, None, status).await
         }
     }

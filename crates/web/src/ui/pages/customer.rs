@@ -614,14 +614,8 @@ pub async fn start_involvement(
     match state.services.start_county_involvement(&user.actor, &id, &new).await {
         Ok(_) => see_other(&format!("/customers/{id}?done=county-started#counties")),
         Err(error) => {
-            let problem = crate::problem::Problem::from(error);
             let mut form = Form::from_data(tr, &data);
-            if problem.errors.is_empty() {
-                form.add_form_error(crate::ui::problem_message(tr, &problem));
-            } else {
-                form.add_violations(&problem.errors);
-            }
-            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = form.add_problem(&crate::problem::Problem::from(error));
             customer_page(&state, &user, &id, None, form, status).await
         }
     }
@@ -685,12 +679,7 @@ pub async fn end(
     let mut with_version = data.clone();
     with_version.pairs.push(("version".into(), version.to_string()));
     let refused = |mut form: Form, problem: crate::problem::Problem| {
-        if problem.errors.is_empty() {
-            form.add_form_error(crate::ui::problem_message(tr, &problem));
-        } else {
-            form.add_violations(&problem.errors);
-        }
-        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        let status = form.add_problem(&problem);
         html(status, &end_page(&user, &id, form, version))
     };
     let end: kotopolku_domain::customer::EndCustomership = match with_version.bind() {

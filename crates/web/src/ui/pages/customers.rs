@@ -17,7 +17,7 @@ use crate::ui::form::{Form, iso_if_finnish_date};
 use crate::ui::i18n::Tr;
 use crate::ui::options::{code_label, code_list, enumeration};
 use crate::ui::session::{PageForm, PageUser};
-use crate::ui::{Layout, error_page, html, page, problem_message, see_other};
+use crate::ui::{Layout, error_page, html, page, see_other};
 
 struct Row {
     id: String,
@@ -256,14 +256,12 @@ fn candidate_view(tr: Tr, candidate: &DuplicateCandidate) -> CandidateView {
 /// The form again with what was typed and why it was not saved.
 fn refused(mut page_data: CustomerFormPage, tr: Tr, error: ServiceError) -> Response {
     let problem = Problem::from(error);
-    if !problem.candidates.is_empty() {
-        page_data.candidates = problem.candidates.iter().map(|c| candidate_view(tr, c)).collect();
-    } else if problem.errors.is_empty() {
-        page_data.form.add_form_error(problem_message(tr, &problem));
+    let status = if problem.candidates.is_empty() {
+        page_data.form.add_problem(&problem)
     } else {
-        page_data.form.add_violations(&problem.errors);
-    }
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        page_data.candidates = problem.candidates.iter().map(|c| candidate_view(tr, c)).collect();
+        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::CONFLICT)
+    };
     html(status, &page_data)
 }
 

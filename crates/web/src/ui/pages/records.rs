@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use kotopolku_domain::access::Action;
 use kotopolku_domain::code_lists::CodeListName;
@@ -19,7 +18,7 @@ use crate::ui::form::{Form, FormData};
 use crate::ui::i18n::Tr;
 use crate::ui::options::{code_list, enumeration};
 use crate::ui::session::{PageForm, PageUser};
-use crate::ui::{Layout, error_page, html, not_found_page, page, problem_message, see_other};
+use crate::ui::{Layout, error_page, html, not_found_page, page, see_other};
 
 /// The choices the forms of one kind offer (empty where the kind has no such field).
 #[derive(Default)]
@@ -227,20 +226,12 @@ fn bind(kind: RecordKind, data: &FormData) -> Result<RecordBody, Vec<FieldViolat
 }
 
 /// The form shown again: after a refusal with its errors, or with a row added.
-fn again(mut page_data: RecordFormPage, tr: Tr, error: Option<ServiceError>) -> Response {
+fn again(mut page_data: RecordFormPage, error: Option<ServiceError>) -> Response {
     let Some(error) = error else {
         return page(&page_data);
     };
-    let problem = Problem::from(error);
-    if problem.errors.is_empty() {
-        page_data.form.add_form_error(problem_message(tr, &problem));
-    } else {
-        page_data.form.add_violations(&problem.errors);
-    }
-    html(
-        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
-        &page_data,
-    )
+    let status = page_data.form.add_problem(&Problem::from(error));
+    html(status, &page_data)
 }
 
 /// Handles the buttons that change the form rather than save it; `true` when one was pressed.
@@ -283,6 +274,32 @@ pub async fn new_form(
     page(&form_page(&state, &user, target, form).await)
 }
 
+/// What a submitted record form asks for: saving `content`, or showing the form again (restored
+/// after a sign-in, a row added, or refused before it reached the service).
+enum Submitted {
+    Save(Box<RecordFormPage>, RecordBody),
+    Show(Response),
+}
+
+async fn submitted(state: &AppState, user: &PageUser, data: &FormData, target: FormTarget<'_>) -> Submitted {
+    let tr = user.tr;
+    let kind = target.kind;
+    let mut form = Form::from_data(tr, data);
+    let changes_form = apply_form_action(&mut form, data);
+    let mut page_data = form_page(state, user, target, form).await;
+    if data.action() == Some("restore") {
+        page_data.restored = Some(tr.t("restore-notice"));
+        return Submitted::Show(page(&page_data));
+    }
+    if changes_form {
+        return Submitted::Show(again(page_data, None));
+    }
+    match bind(kind, data) {
+        Ok(content) => Submitted::Save(Box::new(page_data), content),
+        Err(violations) => Submitted::Show(again(page_data, Some(ServiceError::Validation(violations)))),
+    }
+}
+
 pub async fn add(
     State(state): State<AppState>,
     Path((customer_id, kind)): Path<(String, String)>,
@@ -295,9 +312,6 @@ pub async fn add(
         Ok(customer) => customer,
         Err(error) => return error_page(&user, error),
     };
-    let tr = user.tr;
-    let mut form = Form::from_data(tr, &data);
-    let changes_form = apply_form_action(&mut form, &data);
     let target = FormTarget {
         customer: &customer,
         kind,
@@ -305,25 +319,13 @@ pub async fn add(
         version: 0,
         can_write: may_write(&user, &customer),
     };
-    let mut page_data = form_page(&state, &user, target, form).await;
-    if data.action() == Some("restore") {
-        page_data.restored = Some(tr.t("restore-notice"));
-        return page(&page_data);
-    }
-    if changes_form {
-        return again(page_data, tr, None);
-    }
-    let content = match bind(kind, &data) {
-        Ok(content) => content,
-        Err(violations) => return again(page_data, tr, Some(ServiceError::Validation(violations))),
+    let (page_data, content) = match submitted(&state, &user, &data, target).await {
+        Submitted::Save(page_data, content) => (page_data, content),
+        Submitted::Show(response) => return response,
     };
     match state.services.add_record(&user.actor, &customer_id, content).await {
-        Ok(_) => see_other(&format!(
-            "/customers/{customer_id}?done={}#{}",
-            kind.as_str(),
-            kind.as_str()
-        )),
-        Err(error) => again(page_data, tr, Some(error)),
+        Ok(_) => see_other(&format!("/customers/{customer_id}?done={0}#{0}", kind.as_str())),
+        Err(error) => again(*page_data, Some(error)),
     }
 }
 
@@ -385,7 +387,6 @@ pub async fn revise(
     Path((customer_id, record_id)): Path<(String, String)>,
     PageForm { user, form: data }: PageForm,
 ) -> Response {
-    let tr = user.tr;
     let customer = match state.services.customer(&user.actor, &customer_id).await {
         Ok(customer) => customer,
         Err(error) => return error_page(&user, error),
@@ -395,8 +396,6 @@ pub async fn revise(
         Err(error) => return error_page(&user, error),
     };
     let version: i64 = data.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut form = Form::from_data(tr, &data);
-    let changes_form = apply_form_action(&mut form, &data);
     let target = FormTarget {
         customer: &customer,
         kind: record.kind,
@@ -404,17 +403,9 @@ pub async fn revise(
         version,
         can_write: may_write(&user, &customer),
     };
-    let mut page_data = form_page(&state, &user, target, form).await;
-    if data.action() == Some("restore") {
-        page_data.restored = Some(tr.t("restore-notice"));
-        return page(&page_data);
-    }
-    if changes_form {
-        return again(page_data, tr, None);
-    }
-    let content = match bind(record.kind, &data) {
-        Ok(content) => content,
-        Err(violations) => return again(page_data, tr, Some(ServiceError::Validation(violations))),
+    let (page_data, content) = match submitted(&state, &user, &data, target).await {
+        Submitted::Save(page_data, content) => (page_data, content),
+        Submitted::Show(response) => return response,
     };
     match state
         .services
@@ -425,6 +416,6 @@ pub async fn revise(
             "/customers/{customer_id}?done=revised#{}",
             saved.kind.as_str()
         )),
-        Err(error) => again(page_data, tr, Some(error)),
+        Err(error) => again(*page_data, Some(error)),
     }
 }
