@@ -277,7 +277,7 @@ pub async fn new_form(
 /// What a submitted record form asks for: saving `content`, or showing the form again (restored
 /// after a sign-in, a row added, or refused before it reached the service).
 enum Submitted {
-    Save(Box<RecordFormPage>, RecordBody),
+    Save(Box<(RecordFormPage, RecordBody)>),
     Show(Response),
 }
 
@@ -295,7 +295,7 @@ async fn submitted(state: &AppState, user: &PageUser, data: &FormData, target: F
         return Submitted::Show(again(page_data, None));
     }
     match bind(kind, data) {
-        Ok(content) => Submitted::Save(Box::new(page_data), content),
+        Ok(content) => Submitted::Save(Box::new((page_data, content))),
         Err(violations) => Submitted::Show(again(page_data, Some(ServiceError::Validation(violations)))),
     }
 }
@@ -320,12 +320,12 @@ pub async fn add(
         can_write: may_write(&user, &customer),
     };
     let (page_data, content) = match submitted(&state, &user, &data, target).await {
-        Submitted::Save(page_data, content) => (page_data, content),
+        Submitted::Save(saving) => *saving,
         Submitted::Show(response) => return response,
     };
     match state.services.add_record(&user.actor, &customer_id, content).await {
         Ok(_) => see_other(&format!("/customers/{customer_id}?done={0}#{0}", kind.as_str())),
-        Err(error) => again(*page_data, Some(error)),
+        Err(error) => again(page_data, Some(error)),
     }
 }
 
@@ -404,7 +404,7 @@ pub async fn revise(
         can_write: may_write(&user, &customer),
     };
     let (page_data, content) = match submitted(&state, &user, &data, target).await {
-        Submitted::Save(page_data, content) => (page_data, content),
+        Submitted::Save(saving) => *saving,
         Submitted::Show(response) => return response,
     };
     match state
@@ -416,6 +416,6 @@ pub async fn revise(
             "/customers/{customer_id}?done=revised#{}",
             saved.kind.as_str()
         )),
-        Err(error) => again(*page_data, Some(error)),
+        Err(error) => again(page_data, Some(error)),
     }
 }
