@@ -10,7 +10,11 @@
 //!
 //! `kotopolku-bench reads` measures read throughput with read auditing on and off; `kotopolku-bench
 //! worklist` gives every customer an assessment and half of them a plan, and times the worklist of
-//! one caseworker (a twentieth of the customers) and of the whole unit (all of them).
+//! one caseworker (a twentieth of the customers) and of the whole unit (all of them);
+//! `kotopolku-bench customer-page` times the web interface's customer page of the customers with the
+//! most process records, signed in through the sign-in page (see `customer_page.rs`).
+
+mod customer_page;
 
 use std::time::{Duration, Instant};
 
@@ -22,9 +26,14 @@ use kotopolku_synthetic::{Generator, Rng};
 
 struct Options {
     command: String,
-    /// For `reads`: concurrent clients and seconds per measurement.
-    clients: usize,
+    /// For `reads` (default 16): concurrent clients and seconds per measurement; for
+    /// `customer-page` (default 8): the concurrent clients of the second run.
+    clients: Option<usize>,
     seconds: u64,
+    /// For `customer-page`: how many of the customers with the most records to view, and whether
+    /// the audit rows of writing the records are written too (`--write-audit on|off`).
+    pages: usize,
+    write_audit: bool,
     customers: usize,
     queries: usize,
     backends: Vec<&'static str>,
@@ -34,19 +43,22 @@ struct Options {
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let command = match args.next().as_deref() {
-        Some(command @ ("search" | "reads" | "worklist")) => command.to_owned(),
+        Some(command @ ("search" | "reads" | "worklist" | "customer-page")) => command.to_owned(),
         _ => {
             return Err(
-                "usage: kotopolku-bench search|reads|worklist [--customers N] [--queries N] [--clients N] \
-                        [--seconds N] [--backend sqlite|postgres|both] [--postgres-url URL]"
+                "usage: kotopolku-bench search|reads|worklist|customer-page [--customers N] [--queries N] \
+                        [--clients N] [--seconds N] [--pages N] [--write-audit on|off] \
+                        [--backend sqlite|postgres|both] [--postgres-url URL]"
                     .into(),
             );
         }
     };
     let mut options = Options {
         command,
-        clients: 16,
+        clients: None,
         seconds: 10,
+        pages: 50,
+        write_audit: true,
         customers: 100_000,
         queries: 2_000,
         backends: vec!["sqlite", "postgres"],
@@ -58,7 +70,15 @@ fn parse_options() -> Result<Options, String> {
         match flag.as_str() {
             "--customers" => options.customers = value.parse().map_err(|_| "--customers: a number")?,
             "--queries" => options.queries = value.parse().map_err(|_| "--queries: a number")?,
-            "--clients" => options.clients = value.parse().map_err(|_| "--clients: a number")?,
+            "--clients" => options.clients = Some(value.parse().map_err(|_| "--clients: a number")?),
+            "--pages" => options.pages = value.parse().map_err(|_| "--pages: a number")?,
+            "--write-audit" => {
+                options.write_audit = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(format!("--write-audit: on or off, not {other}")),
+                }
+            }
             "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds: a number")?,
             "--postgres-url" => options.postgres_url = value,
             "--backend" => {
@@ -102,10 +122,42 @@ async fn main() {
             "{:<10} {:<34} {:>9} {:>9} {:>9} {:>10}",
             "backend", "worklist", "p50 ms", "p99 ms", "max ms", "customers"
         );
+    } else if options.command == "customer-page" {
+        println!(
+            "customer page (GET /customers/{{id}}) over HTTP, signed in as a caseworker, {} customers with process \
+             records, {} requests per run over the {} customers with the most records, read audit {}, audit rows of \
+             the records' writes {}",
+            options.customers,
+            options.queries,
+            options.pages,
+            if std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").as_deref() == Ok("off") {
+                "off (bench)"
+            } else {
+                "on"
+            },
+            if options.write_audit { "on" } else { "off" }
+        );
+        println!(
+            "{:<10} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} {:>8} | {:>8}",
+            "backend",
+            "clients",
+            "requests",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "srv p50",
+            "srv p90",
+            "srv p99",
+            "srv max",
+            "pages/s"
+        );
     } else {
         println!(
             "customer reads (GET /api/v1/customers/{{id}}) over HTTP, {} concurrent clients, {} s each, {} customers",
-            options.clients, options.seconds, options.customers
+            options.clients.unwrap_or(16),
+            options.seconds,
+            options.customers
         );
         println!(
             "{:<10} {:<14} {:>12} {:>9} {:>9}",
@@ -153,6 +205,11 @@ async fn run(backend: &str, options: &Options) -> Result<(), String> {
 async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), String> {
     let db = Database::connect(url).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
+    if options.command == "customer-page" {
+        let result = customer_page::run(backend, &db, options).await;
+        db.close().await;
+        return result;
+    }
     let clock = Clock::system();
     let started = Instant::now();
     let loaded = load(&db, options.customers, clock.clone()).await?;
@@ -501,7 +558,7 @@ async fn reads(
     let ids: std::sync::Arc<Vec<String>> = std::sync::Arc::new(loaded.iter().map(|c| c.id.clone()).collect());
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let mut tasks = Vec::new();
-    for worker in 0..options.clients {
+    for worker in 0..options.clients.unwrap_or(16) {
         let client = client(token)?;
         let ids = ids.clone();
         let base = base.to_owned();
