@@ -75,8 +75,13 @@ pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreErro
             .execute(&mut **pg)
             .await?;
     }
+    // Not a prepared statement kept per connection: a parameterless statement keeps the plan made
+    // when it was first prepared, and one made while the log was nearly empty (a scan and a sort)
+    // would read the whole, growing log on every append (measured on PostgreSQL: 8-12 ms per append
+    // at 60,000 rows, against 0.1 ms for the index scan planned now).
     let head: Option<(i64, String)> = with_tx!(tx, conn => {
         sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .persistent(false)
             .fetch_optional(&mut *conn)
             .await?
     });
