@@ -281,6 +281,32 @@ async fn a_caseworker_registers_a_customer_and_writes_a_note_through_forms(app: 
         "Soitettu: tulkki tarvitaan."
     );
     assert_eq!(notes.body["records"][0]["content"]["written_on"], "2026-06-15");
+
+    // Opening the customer page is audited: the customer, the note and the deadlines, each a row.
+    let note_id = notes.body["records"][0]["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(browser.get(&format!("/customers/{customer_id}")).await.status, 200);
+    let log = app
+        .get_as(As::SupervisorA, &format!("/api/v1/customers/{customer_id}/access-log"))
+        .await;
+    let reads: Vec<(String, String)> = log.body["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["actor_name"] == "Sanna Sivula" && e["outcome"] == "success")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["target_id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("customer.read".to_owned(), customer_id.clone()),
+        ("process.read".to_owned(), note_id),
+        ("process.read".to_owned(), customer_id.clone()),
+    ] {
+        assert!(reads.contains(&expected), "{expected:?} not in {reads:?}");
+    }
 }
 
 async fn a_form_with_errors_is_shown_again_with_what_was_typed_and_saves_nothing(app: &TestApp) {

@@ -145,6 +145,25 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Audits the reads of one page or report in one group: one commit for all of them.
+    pub(crate) async fn audit_reads_of(
+        &self,
+        actor: &Actor,
+        reads: &[(Action, Target<'_>)],
+    ) -> Result<(), ServiceError> {
+        if !self.read_audit || reads.is_empty() {
+            return Ok(());
+        }
+        let at = self.clock.now();
+        let entries = reads
+            .iter()
+            .map(|(action, target)| entry(actor, action.as_str(), *target, Outcome::Success, at))
+            .collect();
+        self.audit.record(entries).await
+    }
+}
+
 /// Whether the actor stated a purpose of use for this request.
 pub(crate) fn has_purpose(actor: &Actor) -> bool {
     actor.purpose.as_deref().is_some_and(|p| !p.trim().is_empty())

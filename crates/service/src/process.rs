@@ -11,6 +11,16 @@ use kotopolku_store::process as store;
 use crate::audit::{self, Target};
 use crate::{ServiceError, Services};
 
+/// What a customer's page shows, read at once ([`Services::customer_file`]).
+#[derive(Debug, Clone)]
+pub struct CustomerFile {
+    pub customer: Customer,
+    /// Current versions, oldest record first.
+    pub records: Vec<ProcessRecord>,
+    pub deadlines: Vec<Deadline>,
+    pub involvements: Vec<kotopolku_domain::directory::CountyInvolvement>,
+}
+
 impl Services {
     /// Adds a process record to a customer's file, as its version 1.
     pub async fn add_record(
@@ -149,6 +159,49 @@ impl Services {
             .collect();
         self.audit_record_reads(actor, customer_id, &records).await?;
         Ok(records)
+    }
+
+    /// Everything a customer's page shows: the customer, the current process records the actor may
+    /// see, the deadlines and the wellbeing counties' involvements, with one audit group for all
+    /// the reads (one commit instead of one per part). A role that may read the customer but not the
+    /// process gets the customer alone.
+    pub async fn customer_file(&self, actor: &Actor, customer_id: &str) -> Result<CustomerFile, ServiceError> {
+        let customer = self.visible_customer(actor, Action::CustomerRead, customer_id).await?;
+        let reads_process = actor
+            .role
+            .is_some_and(|role| access::grant_for(role, Action::ProcessRead).is_some());
+        let (records, deadlines) = if reads_process {
+            self.visible_customer(actor, Action::ProcessRead, customer_id).await?;
+            let records: Vec<ProcessRecord> = store::current(&self.db, customer_id, None)
+                .await?
+                .into_iter()
+                .filter(|r| self.may_see(actor, r))
+                .collect();
+            let deadlines = deadlines_of(&self.deadline_rules, &customer, &records, self.clock.today());
+            (records, deadlines)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let involvements = kotopolku_store::directory::involvements(&self.db, customer_id).await?;
+        let mut reads = vec![(Action::CustomerRead, Target::customer(customer_id))];
+        if reads_process {
+            reads.extend(
+                records
+                    .iter()
+                    .map(|r| (Action::ProcessRead, Target::record(r.kind.as_str(), &r.id, customer_id))),
+            );
+            reads.push((
+                Action::ProcessRead,
+                Target::record("deadlines", customer_id, customer_id),
+            ));
+        }
+        self.audit_reads_of(actor, &reads).await?;
+        Ok(CustomerFile {
+            customer,
+            records,
+            deadlines,
+            involvements,
+        })
     }
 
     /// One record's current version.

@@ -112,20 +112,15 @@ async fn customer_page(
 ) -> Response {
     let id = id.to_owned();
     let tr = user.tr;
-    let customer = match state.services.customer(&user.actor, &id).await {
-        Ok(customer) => customer,
+    // One read of everything the page shows, audited as one group.
+    let file = match state.services.customer_file(&user.actor, &id).await {
+        Ok(file) => file,
         Err(error) if purpose_needed(&error) => return see_other(&format!("/customers/{id}/purpose")),
         Err(error) => return error_page(user, error),
     };
-    let records = match state.services.records(&user.actor, &id, None).await {
-        Ok(records) => records,
-        Err(error) => return error_page(user, error),
-    };
-    let involvements = state
-        .services
-        .county_involvements(&user.actor, &id)
-        .await
-        .unwrap_or_default()
+    let (customer, records, deadlines) = (file.customer, file.records, file.deadlines);
+    let involvements = file
+        .involvements
         .into_iter()
         .map(|i| InvolvementView {
             county: crate::ui::options::county_name(tr, &i.county_code),
@@ -136,11 +131,6 @@ async fn customer_page(
         })
         .collect();
     let active = customer.customership_end.is_none();
-    let deadlines = state
-        .services
-        .customer_deadlines(&user.actor, &id)
-        .await
-        .unwrap_or_default();
     let can_write = allowed(user, Action::ProcessWrite) && active;
     let notice = done
         .map(|what| format!("done-{what}"))
