@@ -188,7 +188,7 @@ pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), 
         avg(&|c: &Counts| c.measures),
     );
     println!(
-        "{:<10} audit rows per page view: {:.1} (the customer, each record, the deadlines) in 3 audited reads",
+        "{:<10} audit rows per page view: {:.1} (the customer, each record, the deadlines), audited together (one audit group since customer_file)",
         backend,
         avg(&|c: &Counts| c.records) + 2.0,
     );
