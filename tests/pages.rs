@@ -445,17 +445,10 @@ async fn an_expired_session_keeps_what_was_typed(app: &TestApp) {
     // The session ends (here: its cookie is lost) while the note is being written.
     browser.session = None;
     let text = "Pitkä muistiinpano, jota ei saa hukata.";
-    let reply = browser
-        .post_form(
-            &note_form,
-            &[
-                ("_csrf", csrf.as_str()),
-                ("written_on", "15.6.2026"),
-                ("note_type", "meeting"),
-                ("text", text),
-            ],
-        )
-        .await;
+    let typed = [("written_on", "15.6.2026"), ("note_type", "meeting"), ("text", text)];
+    let mut sent = vec![("_csrf", csrf.as_str())];
+    sent.extend_from_slice(&typed);
+    let reply = browser.post_form(&note_form, &sent).await;
     assert_eq!(reply.status, 401);
     assert!(reply.text.contains("Nothing was saved"), "{}", reply.text);
     let resume_form = hidden(&reply.text, "_resume_form").expect("the typed form travels with the sign-in");
@@ -479,18 +472,9 @@ async fn an_expired_session_keeps_what_was_typed(app: &TestApp) {
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(hidden(&reply.text, "text").as_deref(), Some(text));
     let new_csrf = hidden(&reply.text, "_csrf").expect("the new session's token");
-    let reply = browser
-        .post_form(
-            &note_form,
-            &[
-                ("_csrf", new_csrf.as_str()),
-                ("_action", "restore"),
-                ("written_on", "15.6.2026"),
-                ("note_type", "meeting"),
-                ("text", text),
-            ],
-        )
-        .await;
+    let mut restore = vec![("_csrf", new_csrf.as_str()), ("_action", "restore")];
+    restore.extend_from_slice(&typed);
+    let reply = browser.post_form(&note_form, &restore).await;
     assert_eq!(reply.status, 200);
     assert!(reply.text.contains("Your entries were restored"), "{}", reply.text);
     assert!(reply.text.contains(&format!(">{text}</textarea>")), "{}", reply.text);

@@ -265,17 +265,31 @@ fn refused(mut page_data: CustomerFormPage, tr: Tr, error: ServiceError) -> Resp
     html(status, &page_data)
 }
 
+/// The customer's data a submitted form holds, or the form shown again: restored after a sign-in,
+/// or with the fields it could not read.
+#[expect(clippy::result_large_err, reason = "the error is the response itself, built once")]
+fn submitted(
+    mut page_data: CustomerFormPage,
+    tr: Tr,
+    data: &crate::ui::form::FormData,
+) -> Result<(CustomerFormPage, CustomerInput), Response> {
+    if data.action() == Some("restore") {
+        page_data.restored = Some(tr.t("restore-notice"));
+        return Err(page(&page_data));
+    }
+    match data.bind() {
+        Ok(input) => Ok((page_data, input)),
+        Err(violations) => Err(refused(page_data, tr, ServiceError::Validation(violations))),
+    }
+}
+
 pub async fn register(State(state): State<AppState>, PageForm { user, form: data }: PageForm) -> Response {
     let tr = user.tr;
     let form = Form::from_data(tr, &data);
-    let mut page_data = customer_form(&state, &user, form, None).await;
-    if data.action() == Some("restore") {
-        page_data.restored = Some(tr.t("restore-notice"));
-        return page(&page_data);
-    }
-    let input: CustomerInput = match data.bind() {
-        Ok(input) => input,
-        Err(violations) => return refused(page_data, tr, ServiceError::Validation(violations)),
+    let page_data = customer_form(&state, &user, form, None).await;
+    let (page_data, input) = match submitted(page_data, tr, &data) {
+        Ok(submitted) => submitted,
+        Err(shown) => return shown,
     };
     let confirm = data.get("_confirm_not_duplicate") == Some("true");
     match state.services.register_customer(&user.actor, &input, confirm).await {
@@ -301,14 +315,10 @@ pub async fn update(
     let tr = user.tr;
     let version: i64 = data.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0);
     let form = Form::from_data(tr, &data);
-    let mut page_data = customer_form(&state, &user, form, Some((&id, version))).await;
-    if data.action() == Some("restore") {
-        page_data.restored = Some(tr.t("restore-notice"));
-        return page(&page_data);
-    }
-    let input: CustomerInput = match data.bind() {
-        Ok(input) => input,
-        Err(violations) => return refused(page_data, tr, ServiceError::Validation(violations)),
+    let page_data = customer_form(&state, &user, form, Some((&id, version))).await;
+    let (page_data, input) = match submitted(page_data, tr, &data) {
+        Ok(submitted) => submitted,
+        Err(shown) => return shown,
     };
     match state.services.update_customer(&user.actor, &id, &input, version).await {
         Ok(customer) => see_other(&format!("/customers/{}?done=updated", customer.id)),
