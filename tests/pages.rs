@@ -405,6 +405,30 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed_and_saves_nothing
         "{}",
         reply.text
     );
+
+    // A plan revised: its page lists both versions, and the first can still be read in full.
+    let plan = json!({"kind": "plan", "drawn_up_on": "2026-06-01", "starts_on": "2026-06-01",
+        "ends_on": "2027-05-31", "goals": [{"area": "language", "description": "Suomen kieli A2"}]});
+    let created = app.post(&format!("/api/v1/customers/{id}/records"), &plan).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let record_id = created.body["id"].as_str().unwrap_or_default().to_owned();
+    let mut revised = plan.clone();
+    revised["goals"][0]["description"] = json!("Suomen kieli B1");
+    revised["version"] = json!(1);
+    let reply = app
+        .put(&format!("/api/v1/customers/{id}/records/{record_id}"), &revised)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let page = browser.get(&format!("/customers/{id}/records/{record_id}")).await;
+    assert!(
+        page.text.contains("Suomen kieli B1"),
+        "the form shows the current version"
+    );
+    let first = format!("/api/v1/customers/{id}/records/{record_id}/print?lang=en&#38;version=1");
+    assert!(page.text.contains(&first), "{}", page.text);
+    let printed = browser.get(&unescape(&first)).await;
+    assert_eq!(printed.status, 200);
+    assert!(printed.text.contains("Suomen kieli A2"), "{}", printed.text);
 }
 
 async fn a_form_from_another_session_is_not_saved(app: &TestApp) {

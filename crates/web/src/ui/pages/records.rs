@@ -59,7 +59,8 @@ struct RecordFormPage {
     version: i64,
     can_write: bool,
     restored: Option<String>,
-    versions: Vec<String>,
+    /// Every version, newest first: what it says, and for a plan the address of its print view.
+    versions: Vec<(String, Option<String>)>,
     opts: Choices,
 }
 
@@ -329,19 +330,30 @@ pub async fn add(
     }
 }
 
-fn version_lines(tr: Tr, versions: &[kotopolku_domain::process::ProcessRecord]) -> Vec<String> {
+fn version_lines(tr: Tr, versions: &[kotopolku_domain::process::ProcessRecord]) -> Vec<(String, Option<String>)> {
     versions
         .iter()
         .rev()
         .map(|v| {
-            tr.t_with(
+            let text = tr.t_with(
                 "record-meta",
                 &[
                     ("version", &v.version.to_string()),
                     ("at", &tr.instant(&v.created_at)),
                     ("by", &v.created_by_name),
                 ],
-            )
+            );
+            // A plan's earlier versions can be read in full in its print view.
+            let print = (v.kind == RecordKind::Plan).then(|| {
+                format!(
+                    "/api/v1/customers/{}/records/{}/print?lang={}&version={}",
+                    v.customer_id,
+                    v.id,
+                    tr.lang.code(),
+                    v.version
+                )
+            });
+            (text, print)
         })
         .collect()
 }
