@@ -46,7 +46,9 @@ pub async fn run(database_url: &str, bind: SocketAddr, customers: u32, seed: u64
     if let Some(token) = token {
         println!("API token of the demo caseworker (shown once): {token}");
     }
-    println!("Open http://{bind}/ in a browser and sign in as caseworker@demo.kotopolku.invalid, password demo-caseworker.");
+    println!(
+        "Open http://{bind}/ in a browser and sign in as caseworker@demo.kotopolku.invalid, password demo-caseworker."
+    );
     // Standard output is block-buffered when piped; show the accounts before the server starts.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     serve::run_with(

@@ -1,7 +1,10 @@
 //! Suppression is checked against an independent computation: a suppressed cell is recoverable when
 //! the published equations determine it, i.e. when its unit vector lies in the row space of the
 //! equations over the suppressed cells (Gaussian elimination below, no graphs involved).
-#![expect(clippy::needless_range_loop, reason = "matrix code reads best by row and column index")]
+#![expect(
+    clippy::needless_range_loop,
+    reason = "matrix code reads best by row and column index"
+)]
 
 use proptest::prelude::*;
 
