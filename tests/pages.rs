@@ -203,6 +203,17 @@ async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
     browser
 }
 
+/// Registers a customer of unit A (Helsinki) through the API and returns the id.
+async fn register_omar(app: &TestApp) -> String {
+    let customer = app
+        .register(
+            &json!({"family_name": "Haddad", "given_names": "Omar", "birth_date": "1988-01-01",
+            "municipality_code": "091", "customership_start": "2026-01-01"}),
+        )
+        .await;
+    customer["id"].as_str().unwrap_or_default().to_owned()
+}
+
 async fn pages_need_a_session_and_allow_only_their_own_scripts(app: &TestApp) {
     let mut browser = Browser::new(app);
     let reply = browser.get("/customers?q=virtanen").await;
@@ -352,13 +363,7 @@ async fn a_form_with_errors_is_shown_again_with_what_was_typed_and_saves_nothing
     assert_eq!(app.customer_count().await, before, "nothing was registered");
 
     // A rule of the domain is shown at its field too: a first plan longer than 12 months.
-    let customer = app
-        .register(
-            &json!({"family_name": "Haddad", "given_names": "Omar", "birth_date": "1988-01-01",
-            "municipality_code": "091", "customership_start": "2026-01-01"}),
-        )
-        .await;
-    let id = customer["id"].as_str().unwrap_or_default();
+    let id = &register_omar(app).await;
     let reply = browser
         .submit(
             &format!("/customers/{id}/records/new/plan"),
@@ -455,13 +460,7 @@ async fn a_form_from_another_session_is_not_saved(app: &TestApp) {
 }
 
 async fn an_expired_session_keeps_what_was_typed(app: &TestApp) {
-    let customer = app
-        .register(
-            &json!({"family_name": "Haddad", "given_names": "Omar", "birth_date": "1988-01-01",
-            "municipality_code": "091", "customership_start": "2026-01-01"}),
-        )
-        .await;
-    let id = customer["id"].as_str().unwrap_or_default();
+    let id = &register_omar(app).await;
     let note_form = format!("/customers/{id}/records/new/note");
     let mut browser = signed_in(app, "sanna@unit-a.example").await;
     let page = browser.get(&note_form).await;
@@ -598,13 +597,7 @@ async fn a_chosen_language_follows_the_person_to_another_browser(app: &TestApp) 
 }
 
 async fn a_caseworker_involves_a_county_and_ends_the_customership(app: &TestApp) {
-    let customer = app
-        .register(
-            &json!({"family_name": "Haddad", "given_names": "Omar", "birth_date": "1988-01-01",
-            "municipality_code": "091", "customership_start": "2026-01-01"}),
-        )
-        .await;
-    let id = customer["id"].as_str().unwrap_or_default();
+    let id = &register_omar(app).await;
     let page_path = format!("/customers/{id}");
     let mut browser = signed_in(app, "sanna@unit-a.example").await;
     let page = browser.get(&page_path).await;

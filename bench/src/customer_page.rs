@@ -392,24 +392,7 @@ async fn write_records(
 
 /// The real application behind a layer that returns the server's time of each request in a header.
 async fn start_timed_server(services: Services) -> Result<(String, tokio::task::JoinHandle<()>), String> {
-    let app = kotopolku_web::router(kotopolku_web::AppState {
-        services,
-        hsts: false,
-        oidc: None,
-    })
-    .layer(axum::middleware::from_fn(server_time));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    Ok((base, server))
+    crate::serve_app(crate::app(services).layer(axum::middleware::from_fn(server_time))).await
 }
 
 async fn server_time(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {

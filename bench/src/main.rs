@@ -517,11 +517,20 @@ async fn caseworker_token(services: &Services) -> Result<String, String> {
 }
 
 async fn start_server(services: Services) -> Result<(String, tokio::task::JoinHandle<()>), String> {
-    let app = kotopolku_web::router(kotopolku_web::AppState {
+    serve_app(app(services)).await
+}
+
+/// The real application over `services`, as `kotopolku serve` builds it.
+fn app(services: Services) -> axum::Router {
+    kotopolku_web::router(kotopolku_web::AppState {
         services,
         hsts: false,
         oidc: None,
-    });
+    })
+}
+
+/// Serves `app` on a free loopback port; returns its base URL and the server task.
+async fn serve_app(app: axum::Router) -> Result<(String, tokio::task::JoinHandle<()>), String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;

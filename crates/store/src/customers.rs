@@ -542,19 +542,43 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// The placeholders of the worklist's municipality filter and, with a caseworker, its own condition
-/// (`c` is the customers table's alias).
-pub(crate) fn worklist_filters(municipalities: usize, with_caseworker: bool) -> (String, String) {
+/// The condition on `customers c` that selects a worklist's people: active, living in one of
+/// `municipalities` municipalities (parameters `$1..`), and with a caseworker, that caseworker's (the
+/// next parameter). [`bind_worklist_filter!`] binds the values in the same order.
+pub(crate) fn worklist_condition(municipalities: usize, with_caseworker: bool) -> String {
     let placeholders = (1..=municipalities)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let caseworker = if with_caseworker {
-        format!("AND c.responsible_caseworker = ${}", municipalities + 1)
-    } else {
-        String::new()
-    };
-    (placeholders, caseworker)
+    let mut condition = format!("c.customership_end IS NULL AND c.municipality_code IN ({placeholders})");
+    if with_caseworker {
+        condition.push_str(&format!(" AND c.responsible_caseworker = ${}", municipalities + 1));
+    }
+    condition
+}
+
+/// Binds the values of [`worklist_condition`] to a query of either backend.
+macro_rules! bind_worklist_filter {
+    ($query:expr, $municipality_codes:expr, $caseworker:expr) => {{
+        let mut query = $query;
+        for code in $municipality_codes {
+            query = query.bind(code);
+        }
+        if let Some(caseworker) = $caseworker {
+            query = query.bind(caseworker);
+        }
+        query
+    }};
+}
+pub(crate) use bind_worklist_filter;
+
+/// A table's column list qualified by the alias the query gives the table (`c.id, c.family_name`).
+pub(crate) fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The active customers living in `municipality_codes`, optionally only one caseworker's, in name
@@ -567,25 +591,15 @@ pub async fn active_for_worklist(
     if municipality_codes.is_empty() {
         return Ok(Vec::new());
     }
-    let (municipality_filter, caseworker_filter) = worklist_filters(municipality_codes.len(), caseworker.is_some());
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("c.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let sql = format!(
-        "SELECT {columns} FROM customers c WHERE c.customership_end IS NULL \
-         AND c.municipality_code IN ({municipality_filter}) {caseworker_filter} ORDER BY c.sort_key, c.id"
+        "SELECT {} FROM customers c WHERE {} ORDER BY c.sort_key, c.id",
+        qualified(COLUMNS, "c"),
+        worklist_condition(municipality_codes.len(), caseworker.is_some())
     );
     let rows: Vec<CustomerRow> = with_db!(db, pool => {
-        let mut query = sqlx::query_as(AssertSqlSafe(sql));
-        for code in municipality_codes {
-            query = query.bind(code);
-        }
-        if let Some(caseworker) = caseworker {
-            query = query.bind(caseworker);
-        }
-        query.fetch_all(pool).await?
+        bind_worklist_filter!(sqlx::query_as(AssertSqlSafe(sql)), municipality_codes, caseworker)
+            .fetch_all(pool)
+            .await?
     });
     rows.into_iter().map(|r| r.into_customer().map(|(c, _)| c)).collect()
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use kotopolku_domain::process::{ProcessRecord, RecordBody, RecordKind};
 use sqlx::AssertSqlSafe;
 
+use crate::customers::{bind_worklist_filter, qualified, worklist_condition};
 use crate::{Database, StoreError, Tx, with_db, with_tx};
 
 const COLUMNS: &str =
@@ -152,28 +153,17 @@ pub async fn current_for_worklist(
     if municipality_codes.is_empty() {
         return Ok(Vec::new());
     }
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("r.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (municipality_filter, caseworker_filter) =
-        crate::customers::worklist_filters(municipality_codes.len(), caseworker.is_some());
     let sql = format!(
-        "SELECT {columns} FROM process_records r JOIN customers c ON c.id = r.customer_id \
-         WHERE r.is_current AND r.kind IN ('assessment', 'plan', 'referral', 'programme') \
-         AND c.customership_end IS NULL AND c.municipality_code IN ({municipality_filter}) {caseworker_filter} \
-         ORDER BY r.customer_id, r.id"
+        "SELECT {} FROM process_records r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.is_current AND r.kind IN ('assessment', 'plan', 'referral', 'programme') AND {} \
+         ORDER BY r.customer_id, r.id",
+        qualified(COLUMNS, "r"),
+        worklist_condition(municipality_codes.len(), caseworker.is_some())
     );
     let rows: Vec<RecordRow> = with_db!(db, pool => {
-        let mut query = sqlx::query_as(AssertSqlSafe(sql));
-        for code in municipality_codes {
-            query = query.bind(code);
-        }
-        if let Some(caseworker) = caseworker {
-            query = query.bind(caseworker);
-        }
-        query.fetch_all(pool).await?
+        bind_worklist_filter!(sqlx::query_as(AssertSqlSafe(sql)), municipality_codes, caseworker)
+            .fetch_all(pool)
+            .await?
     });
     records(rows)
 }

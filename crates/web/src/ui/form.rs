@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::i18n::Tr;
+/// Escapes text for HTML content and attribute values (the printed documents' escaping).
+pub use kotopolku_report::escape;
 
 /// The fields of a submitted form, in order. Names starting with `_` are the form's own controls
 /// (CSRF token, which button was pressed) and never part of the data.
@@ -32,6 +34,12 @@ impl FormData {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The version of the record the form's change is based on (`_version`; 0 when missing, which
+    /// the use case refuses as a conflict).
+    pub fn version(&self) -> i64 {
+        self.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
     /// The button pressed (`_action`), if the form has several.
@@ -501,21 +509,19 @@ impl Form {
     /// (`goals[0].measures[1].hours` is "Goal 1, measure 2: Hours").
     pub fn label(&self, field: &str) -> String {
         let steps = parse_path(field).unwrap_or_default();
-        let mut rows = Vec::new();
-        let mut last_key = field;
-        for pair in steps.windows(2) {
-            if let [Step::Key(key), Step::Index(i)] = pair {
-                rows.push(self.tr.t_with(&format!("row-{key}"), &[("n", &(i + 1).to_string())]));
-            }
-        }
-        if let Some(Step::Key(key)) = steps.iter().rev().find(|s| matches!(s, Step::Key(_))) {
-            last_key = key;
-        }
-        let own = self.tr.t(&format!("field-{last_key}"));
-        if rows.is_empty() || matches!(steps.last(), Some(Step::Index(_))) && rows.len() == 1 {
-            own
-        } else {
-            format!("{}: {own}", rows.join(", "))
+        let rows: Vec<String> = steps
+            .windows(2)
+            .filter_map(|pair| match pair {
+                [Step::Key(key), Step::Index(i)] => Some(self.tr.nth(&format!("row-{key}"), *i)),
+                _ => None,
+            })
+            .collect();
+        match steps.last() {
+            // An item of a list (`citizenships[1]`): its place in the list is its label.
+            Some(Step::Index(_)) => rows.join(", "),
+            Some(Step::Key(key)) if rows.is_empty() => self.tr.t(&format!("field-{key}")),
+            Some(Step::Key(key)) => format!("{}: {}", rows.join(", "), self.tr.t(&format!("field-{key}"))),
+            None => field.to_owned(),
         }
     }
 
@@ -740,11 +746,6 @@ pub fn field_id(name: &str) -> String {
         });
     }
     id
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    kotopolku_report::escape(text)
 }
 
 #[cfg(test)]

@@ -133,21 +133,25 @@ pub fn code_label(tr: Tr, name: CodeListName, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-/// The wellbeing services counties, from the municipalities' areas: (code, name).
+/// The wellbeing services county a municipality entry belongs to: (code, name).
+fn county_of(tr: Tr, entry: &code_lists::CodeEntry) -> Option<(String, String)> {
+    let county = entry.attributes.get("wellbeing_county")?;
+    let code = county.get("code")?.as_str()?;
+    let name = county.get(tr.lang.code()).and_then(|n| n.as_str()).unwrap_or(code);
+    Some((code.to_owned(), name.to_owned()))
+}
+
+/// The wellbeing services counties, from the municipalities' areas: (code, name), by name.
 pub fn counties(tr: Tr) -> Vec<(String, String)> {
     let mut counties: Vec<(String, String)> = Vec::new();
-    for entry in &code_lists::list(CodeListName::Municipalities).entries {
-        let Some(county) = entry.attributes.get("wellbeing_county") else {
-            continue;
-        };
-        let Some(code) = county.get("code").and_then(|c| c.as_str()) else {
-            continue;
-        };
-        if counties.iter().any(|(c, _)| c == code) {
-            continue;
+    for county in code_lists::list(CodeListName::Municipalities)
+        .entries
+        .iter()
+        .filter_map(|entry| county_of(tr, entry))
+    {
+        if !counties.iter().any(|(c, _)| *c == county.0) {
+            counties.push(county);
         }
-        let name = county.get(tr.lang.code()).and_then(|n| n.as_str()).unwrap_or(code);
-        counties.push((code.to_owned(), name.to_owned()));
     }
     counties.sort_by_key(|(_, name)| name.to_lowercase());
     counties
@@ -155,9 +159,10 @@ pub fn counties(tr: Tr) -> Vec<(String, String)> {
 
 /// The name of a wellbeing services county, or its code when unknown.
 pub fn county_name(tr: Tr, code: &str) -> String {
-    counties(tr)
-        .into_iter()
+    code_lists::list(CodeListName::Municipalities)
+        .entries
+        .iter()
+        .filter_map(|entry| county_of(tr, entry))
         .find(|(c, _)| c == code)
-        .map(|(_, name)| name)
-        .unwrap_or_else(|| code.to_owned())
+        .map_or_else(|| code.to_owned(), |(_, name)| name)
 }

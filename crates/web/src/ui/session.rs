@@ -130,7 +130,7 @@ impl FromRequest<AppState> for PageForm {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
+        let (parts, body) = request.into_parts();
         let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -147,10 +147,12 @@ impl FromRequest<AppState> for PageForm {
                 Ok(PageForm { user, form })
             }
             Err(Some((_, session))) => Err(unfinished(session.stage)),
-            Err(None) => {
-                let _ = &mut parts;
-                Err(sign_in::expired_page(tr, &path, &form.data_encoded()))
-            }
+            Err(None) => Err(sign_in::expired_page(
+                tr,
+                &path,
+                &form.data_encoded(),
+                state.oidc.is_some(),
+            )),
         }
     }
 }

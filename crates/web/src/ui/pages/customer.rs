@@ -52,7 +52,7 @@ struct CustomerPage {
     layout: Layout,
     id: String,
     summary: String,
-    can_write: bool,
+    can_edit_basic_data: bool,
     can_read_log: bool,
     can_end: bool,
     can_manage_counties: bool,
@@ -138,17 +138,22 @@ async fn customer_page(
         .map(|key| tr.t(&key));
     let title = format!("{}, {}", customer.data.family_name, customer.data.given_names);
     let layout = Layout::new(user, title, "customers", format!("/customers/{id}")).with_notice(notice);
+    let can_manage_counties = allowed(user, Action::CountyInvolvementManage) && active;
     html(
         status,
         &CustomerPage {
             summary: summary(tr, &customer),
-            can_write: allowed(user, Action::CustomerUpdate) && active,
+            can_edit_basic_data: allowed(user, Action::CustomerUpdate) && active,
             can_read_log: allowed(user, Action::CustomerAccessLog),
             can_end: allowed(user, Action::CustomerEnd) && active,
-            can_manage_counties: allowed(user, Action::CountyInvolvementManage) && active,
+            can_manage_counties,
             involvements,
             county_form,
-            counties: crate::ui::options::counties(tr),
+            counties: if can_manage_counties {
+                crate::ui::options::counties(tr)
+            } else {
+                Vec::new()
+            },
             deadlines: deadlines.iter().map(|d| DeadlineView::new(tr, d)).collect(),
             facts: facts(tr, &customer),
             sections: sections(tr, &customer, &records, can_write),
@@ -361,9 +366,9 @@ fn record_view(tr: Tr, record: &ProcessRecord, can_write: bool) -> RecordView {
             facts.push((tr.t("field-text"), n.text.clone()));
             format!(
                 "{} {} · {}",
-                tr.label("note-type", &note_type(n)),
+                tr.label("note-type", &api_name(n.note_type)),
                 tr.date(&n.written_on),
-                tr.label("confidentiality", &confidentiality(n))
+                tr.label("confidentiality", &api_name(n.confidentiality))
             )
         }
         RecordBody::Appointment(a) => {
@@ -393,15 +398,9 @@ fn record_view(tr: Tr, record: &ProcessRecord, can_write: bool) -> RecordView {
     }
 }
 
-fn note_type(note: &kotopolku_domain::process::Note) -> String {
-    serde_json::to_value(note.note_type)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn confidentiality(note: &kotopolku_domain::process::Note) -> String {
-    serde_json::to_value(note.confidentiality)
+/// The name an enumerated value has in the API (its serde name), for its label key.
+fn api_name<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
@@ -664,7 +663,7 @@ pub async fn end(
     PageForm { user, form: data }: PageForm,
 ) -> Response {
     let tr = user.tr;
-    let version: i64 = data.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = data.version();
     let form = Form::from_data(tr, &data);
     let mut with_version = data.clone();
     with_version.pairs.push(("version".into(), version.to_string()));

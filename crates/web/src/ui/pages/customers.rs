@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use kotopolku_domain::access::Role;
 use kotopolku_domain::code_lists::CodeListName;
 use kotopolku_domain::customer::{Customer, CustomerInput};
 use kotopolku_service::customers::CustomerSearch;
@@ -175,18 +174,12 @@ async fn customer_form(
         user.actor.id.clone(),
         tr.t_with("caseworker-me", &[("name", &user.actor.display_name)]),
     )];
-    if user.role() == Some(Role::Supervisor)
-        && let Ok(users) = state.services.users(&user.actor).await
-    {
-        caseworkers.extend(
-            users
-                .into_iter()
-                .filter(|u| {
-                    !u.disabled && u.id != user.actor.id && matches!(u.role, Role::Caseworker | Role::Supervisor)
-                })
-                .map(|u| (u.id, u.display_name)),
-        );
-    }
+    caseworkers.extend(
+        super::worklist::unit_caseworkers(state, user)
+            .await
+            .into_iter()
+            .filter(|(id, _)| *id != user.actor.id),
+    );
     // Keep a caseworker the list does not have (someone else's customer) as a choice.
     let current = form.value("responsible_caseworker").to_owned();
     if !current.is_empty() && !caseworkers.iter().any(|(id, _)| *id == current) {
@@ -313,7 +306,7 @@ pub async fn update(
     PageForm { user, form: data }: PageForm,
 ) -> Response {
     let tr = user.tr;
-    let version: i64 = data.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = data.version();
     let form = Form::from_data(tr, &data);
     let page_data = customer_form(&state, &user, form, Some((&id, version))).await;
     let (page_data, input) = match submitted(page_data, tr, &data) {

@@ -7,7 +7,7 @@ use axum::response::Response;
 use kotopolku_domain::access::Action;
 use kotopolku_domain::code_lists::CodeListName;
 use kotopolku_domain::customer::Customer;
-use kotopolku_domain::process::{RecordBody, RecordKind};
+use kotopolku_domain::process::{ProcessRecord, RecordBody, RecordKind};
 use kotopolku_domain::validation::FieldViolation;
 use kotopolku_service::ServiceError;
 use serde_json::Value;
@@ -330,7 +330,7 @@ pub async fn add(
     }
 }
 
-fn version_lines(tr: Tr, versions: &[kotopolku_domain::process::ProcessRecord]) -> Vec<(String, Option<String>)> {
+fn version_lines(tr: Tr, versions: &[ProcessRecord]) -> Vec<(String, Option<String>)> {
     versions
         .iter()
         .rev()
@@ -358,24 +358,39 @@ fn version_lines(tr: Tr, versions: &[kotopolku_domain::process::ProcessRecord]) 
         .collect()
 }
 
+/// The customer and every version of one of their records, oldest first (the last is current), or
+/// the page saying why not.
+async fn customer_and_versions(
+    state: &AppState,
+    user: &PageUser,
+    customer_id: &str,
+    record_id: &str,
+) -> Result<(Customer, Vec<ProcessRecord>), Response> {
+    let customer = state
+        .services
+        .customer(&user.actor, customer_id)
+        .await
+        .map_err(|error| error_page(user, error))?;
+    let versions = state
+        .services
+        .record_versions(&user.actor, customer_id, record_id)
+        .await
+        .map_err(|error| error_page(user, error))?;
+    Ok((customer, versions))
+}
+
 pub async fn edit_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((customer_id, record_id)): Path<(String, String)>,
 ) -> Response {
-    let customer = match state.services.customer(&user.actor, &customer_id).await {
-        Ok(customer) => customer,
-        Err(error) => return error_page(&user, error),
+    let (customer, versions) = match customer_and_versions(&state, &user, &customer_id, &record_id).await {
+        Ok(found) => found,
+        Err(shown) => return shown,
     };
-    let record = match state.services.record(&user.actor, &customer_id, &record_id).await {
-        Ok(record) => record,
-        Err(error) => return error_page(&user, error),
+    let Some(record) = versions.last() else {
+        return not_found_page(&user);
     };
-    let versions = state
-        .services
-        .record_versions(&user.actor, &customer_id, &record_id)
-        .await
-        .unwrap_or_default();
     // The content without its `kind` tag: the form's fields are the kind's own.
     let mut content = serde_json::to_value(&record.content).unwrap_or(Value::Null);
     if let Some(map) = content.as_object_mut() {
@@ -399,15 +414,14 @@ pub async fn revise(
     Path((customer_id, record_id)): Path<(String, String)>,
     PageForm { user, form: data }: PageForm,
 ) -> Response {
-    let customer = match state.services.customer(&user.actor, &customer_id).await {
-        Ok(customer) => customer,
-        Err(error) => return error_page(&user, error),
+    let (customer, versions) = match customer_and_versions(&state, &user, &customer_id, &record_id).await {
+        Ok(found) => found,
+        Err(shown) => return shown,
     };
-    let record = match state.services.record(&user.actor, &customer_id, &record_id).await {
-        Ok(record) => record,
-        Err(error) => return error_page(&user, error),
+    let Some(record) = versions.last() else {
+        return not_found_page(&user);
     };
-    let version: i64 = data.get("_version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = data.version();
     let target = FormTarget {
         customer: &customer,
         kind: record.kind,

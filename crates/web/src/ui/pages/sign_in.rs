@@ -62,7 +62,7 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, Query(query
 
 /// The sign-in page shown instead of saving a form whose session has expired: what was typed goes
 /// with the sign-in, nothing of it is saved.
-pub fn expired_page(tr: Tr, path: &str, data: &str) -> Response {
+pub fn expired_page(tr: Tr, path: &str, data: &str, oidc: bool) -> Response {
     let page = SignInPage {
         layout: Layout::anonymous(tr, tr.t("sign-in-title"), "/sign-in".into()),
         form: Form::new(tr),
@@ -70,7 +70,7 @@ pub fn expired_page(tr: Tr, path: &str, data: &str) -> Response {
         resume_path: path.to_owned(),
         resume_form: data.to_owned(),
         expired: Some(tr.t("sign-in-expired")),
-        oidc: false,
+        oidc,
     };
     html(StatusCode::UNAUTHORIZED, &page)
 }

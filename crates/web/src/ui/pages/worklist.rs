@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use kotopolku_domain::access::Role;
+use kotopolku_domain::access::Action;
 use kotopolku_domain::code_lists::CodeListName;
 use kotopolku_domain::deadlines::{Deadline, DeadlineStatus};
 use kotopolku_service::worklist::WorklistQuery;
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::ui::i18n::Tr;
 use crate::ui::options::code_label;
 use crate::ui::session::PageUser;
-use crate::ui::{Layout, error_page, page};
+use crate::ui::{Layout, allows, error_page, page, see_other};
 
 /// A deadline as the pages show it.
 pub struct DeadlineView {
@@ -81,36 +81,29 @@ const RECENTLY_MET_DAYS: u32 = 14;
 pub async fn show(State(state): State<AppState>, user: PageUser, Query(choice): Query<Choice>) -> Response {
     let tr = user.tr;
     let selected = choice.caseworker.unwrap_or_default();
-    let is_supervisor = user.role() == Some(Role::Supervisor);
+    let role = user.role();
+    if !allows(role, Action::WorklistRead) {
+        // Roles without a worklist start where their work is (asked before the use case, so that
+        // opening the home page is not an audited refusal).
+        return see_other(if allows(role, Action::UserManage) {
+            "/admin/users"
+        } else {
+            "/customers"
+        });
+    }
+    let sees_unit = allows(role, Action::UnitWorklistRead);
     let query = WorklistQuery {
-        scope: (is_supervisor && selected == "unit").then(|| "unit".to_owned()),
-        caseworker: (is_supervisor && !selected.is_empty() && selected != "unit").then(|| selected.clone()),
+        scope: (sees_unit && selected == "unit").then(|| "unit".to_owned()),
+        caseworker: (sees_unit && !selected.is_empty() && selected != "unit").then(|| selected.clone()),
         horizon_days: None,
         recently_met_days: Some(RECENTLY_MET_DAYS),
     };
     let worklist = match state.services.worklist(&user.actor, &query).await {
         Ok(worklist) => worklist,
-        // Roles without a worklist (county workers, analysts, administrators) start from search.
-        Err(kotopolku_service::ServiceError::Forbidden { .. })
-            if !matches!(user.role(), Some(Role::Caseworker | Role::Supervisor)) =>
-        {
-            return crate::ui::see_other(if user.role() == Some(Role::Admin) {
-                "/admin/users"
-            } else {
-                "/customers"
-            });
-        }
         Err(error) => return error_page(&user, error),
     };
-    let caseworkers = if is_supervisor {
-        match state.services.users(&user.actor).await {
-            Ok(users) => users
-                .into_iter()
-                .filter(|u| !u.disabled && matches!(u.role, Role::Caseworker | Role::Supervisor))
-                .map(|u| (u.id, u.display_name))
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+    let caseworkers = if sees_unit {
+        unit_caseworkers(&state, &user).await
     } else {
         Vec::new()
     };
@@ -151,4 +144,20 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Query(choice): 
         caseworkers,
         selected,
     })
+}
+
+/// The people of the actor's unit who can be responsible for customers (those the policy gives a
+/// worklist): (id, name). Empty for someone who may not list the unit's users.
+pub async fn unit_caseworkers(state: &AppState, user: &PageUser) -> Vec<(String, String)> {
+    if !allows(user.role(), Action::UserManage) {
+        return Vec::new();
+    }
+    match state.services.users(&user.actor).await {
+        Ok(users) => users
+            .into_iter()
+            .filter(|u| !u.disabled && allows(Some(u.role), Action::WorklistRead))
+            .map(|u| (u.id, u.display_name))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
