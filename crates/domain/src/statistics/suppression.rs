@@ -1,20 +1,25 @@
-//! Statistical disclosure control of a two-way table of counts with its margins.
+//! Statistical disclosure control of linked tables of counts.
 //!
-//! Counts of vulnerable people in small groups must never identify anyone. A cell under the threshold
-//! is suppressed (primary suppression); and since a published table is a set of equations (each row
-//! sums to its total, each column to its total), more cells are suppressed (secondary suppression)
-//! until no suppressed value can be computed from the published ones.
+//! Counts of vulnerable people in small groups must never identify anyone. A count under the threshold
+//! is suppressed (primary suppression). But published figures are linked by equations: a table's
+//! cells sum to its total, a county's figure is the sum of its municipalities', a year's the sum of
+//! its quarters'. Anyone holding every figure Kotopolku publishes (every area, every period, every
+//! table) holds all those equations at once, so a suppressed count could be computed from totals,
+//! from other cells, or from the difference of two overlapping queries. Secondary suppression hides
+//! more cells until no suppressed count is determined by the published ones.
 //!
-//! Why the rule below is exact: think of the table with its margins as a bipartite graph, its rows
-//! (the total row included) on one side and its columns (the total column included) on the other,
-//! each cell an edge. A suppressed cell's value can be computed from the published cells exactly when
-//! its edge is a bridge of the graph of suppressed cells: on a cycle of suppressed cells, adding and
-//! taking away one in turn around the cycle keeps every row and column sum (a cycle holds an even number
-//! of margin cells, so the signs agree), and a bridge's value is the difference of the sums on its two
-//! sides. Secondary suppression therefore puts every suppressed cell on a cycle, choosing the cells
-//! of least value (non-zero ones first: a cycle through a zero could be ruled out by non-negativity).
+//! The whole set of figures is one system: [`LinkedCounts`] holds every cell (a count) and every
+//! equation (`total = Σ parts`) between them. A suppressed cell is determined exactly when its unit
+//! vector lies in the row space of the equations restricted to the suppressed cells (the published
+//! cells move to the right-hand side). [`LinkedCounts::protect`] checks that with one random vector
+//! of the null space, computed modulo a large prime: a cell is determined iff it is zero in every
+//! null-space vector, so a determined cell is never missed (the check is sound), and an undetermined
+//! one is wrongly flagged with probability 1/(2^61 − 1), which would only hide one cell more.
+//!
+//! Zeros are published (an empty group identifies no one) and are never used for secondary
+//! suppression: hiding a zero protects nothing against anyone who knows counts are non-negative.
 
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::HashMap;
 
 /// A count as published: the value, or suppressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +28,331 @@ pub enum Published {
     Suppressed,
 }
 
-/// A table of counts: `rows` × `cols` interior cells, row-major; the margins are computed.
+/// Counts and the equations that link them.
+#[derive(Debug, Clone, Default)]
+pub struct LinkedCounts {
+    values: Vec<u64>,
+    /// Lower is hidden first among equal values: finer cells (a municipality's, a month's) rather
+    /// than the aggregates users look at most.
+    levels: Vec<u32>,
+    equations: Vec<Equation>,
+}
+
+/// `total = Σ parts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Equation {
+    pub total: usize,
+    pub parts: Vec<usize>,
+}
+
+impl LinkedCounts {
+    pub fn new() -> LinkedCounts {
+        LinkedCounts::default()
+    }
+
+    /// Adds a cell and returns its index. `level` orders the choice among cells of equal value for
+    /// secondary suppression (lower first).
+    pub fn add_cell(&mut self, value: u64, level: u32) -> usize {
+        self.values.push(value);
+        self.levels.push(level);
+        self.values.len() - 1
+    }
+
+    /// Adds `total = Σ parts`. Parts that are zero may be left out: they are published and known.
+    pub fn add_equation(&mut self, total: usize, parts: Vec<usize>) {
+        debug_assert_eq!(
+            self.values[total],
+            parts.iter().map(|&p| self.values[p]).sum::<u64>(),
+            "an equation that does not hold"
+        );
+        self.equations.push(Equation { total, parts });
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn value(&self, cell: usize) -> u64 {
+        self.values[cell]
+    }
+
+    pub fn equations(&self) -> &[Equation] {
+        &self.equations
+    }
+
+    /// Which cells to suppress: every count in `1..threshold`, and secondarily what else would
+    /// reveal one of them.
+    pub fn protect(&self, threshold: u64) -> Vec<bool> {
+        let mut hidden: Vec<bool> = self.values.iter().map(|&v| v > 0 && v < threshold).collect();
+        let mut of_cell: Vec<Vec<usize>> = vec![Vec::new(); self.values.len()];
+        for (e, eq) in self.equations.iter().enumerate() {
+            of_cell[eq.total].push(e);
+            for &p in &eq.parts {
+                of_cell[p].push(e);
+            }
+        }
+        let mut rng = SplitMix(0x6b6f_746f_706f_6c6b);
+        // What the last check saw: only the parts of the system where something changed since are
+        // checked again (a part with nothing new keeps its verdict).
+        let mut checked = vec![false; self.values.len()];
+        let mut pending: Vec<usize> = Vec::new();
+        loop {
+            self.close_single_gaps(&mut hidden, &of_cell);
+            let changed: Vec<usize> = (0..hidden.len())
+                .filter(|&c| hidden[c] && !checked[c])
+                .chain(pending.iter().copied())
+                .collect();
+            checked.clone_from(&hidden);
+            let determined = self.determined(&hidden, &changed, &mut rng);
+            if determined.is_empty() {
+                return hidden;
+            }
+            for &cell in &determined {
+                self.hide_beside(cell, &mut hidden, &of_cell);
+            }
+            pending = determined;
+        }
+    }
+
+    fn cells_of(&self, e: usize) -> impl Iterator<Item = usize> + '_ {
+        let eq = &self.equations[e];
+        std::iter::once(eq.total).chain(eq.parts.iter().copied())
+    }
+
+    /// The published non-zero cell of equation `e` that costs least to hide.
+    fn cheapest_in(&self, e: usize, hidden: &[bool]) -> Option<usize> {
+        self.cells_of(e)
+            .filter(|&c| !hidden[c] && self.values[c] > 0)
+            .min_by_key(|&c| (self.values[c], self.levels[c], c))
+    }
+
+    /// The quick part: an equation with exactly one suppressed cell gives it away, so another of
+    /// its cells is hidden, until no equation has exactly one.
+    fn close_single_gaps(&self, hidden: &mut [bool], of_cell: &[Vec<usize>]) {
+        let mut queue: Vec<usize> = (0..self.equations.len()).collect();
+        while let Some(e) = queue.pop() {
+            if self.cells_of(e).filter(|&c| hidden[c]).count() != 1 {
+                continue;
+            }
+            // The lone suppressed cell is non-zero, so its equation has another non-zero cell.
+            if let Some(c) = self.cheapest_in(e, hidden) {
+                hidden[c] = true;
+                queue.extend(&of_cell[c]);
+            }
+        }
+    }
+
+    /// Hides one more cell next to `cell` (a suppressed cell the published ones still determine):
+    /// in its equation with the fewest suppressed cells that has a candidate.
+    fn hide_beside(&self, cell: usize, hidden: &mut [bool], of_cell: &[Vec<usize>]) {
+        let best = of_cell[cell]
+            .iter()
+            .filter_map(|&e| {
+                let c = self.cheapest_in(e, hidden)?;
+                let suppressed = self.cells_of(e).filter(|&x| hidden[x]).count();
+                Some((suppressed, self.values[c], self.levels[c], c))
+            })
+            .min();
+        if let Some((_, _, _, c)) = best {
+            hidden[c] = true;
+            return;
+        }
+        // Every cell of every equation of `cell` is suppressed or zero: look further out, through the
+        // suppressed cells, one ring of equations at a time.
+        let mut seen: std::collections::HashSet<usize> = of_cell[cell].iter().copied().collect();
+        let mut ring: Vec<usize> = of_cell[cell].clone();
+        while !ring.is_empty() {
+            let next: Vec<usize> = ring
+                .iter()
+                .flat_map(|&e| self.cells_of(e))
+                .filter(|&c| hidden[c])
+                .flat_map(|c| of_cell[c].iter().copied())
+                .filter(|e| seen.insert(*e))
+                .collect();
+            let best = next
+                .iter()
+                .filter_map(|&e| self.cheapest_in(e, hidden))
+                .min_by_key(|&c| (self.values[c], self.levels[c], c));
+            if let Some(c) = best {
+                hidden[c] = true;
+                return;
+            }
+            ring = next;
+        }
+        // Nothing left to hide around it: the cells hidden earlier in this round already made the
+        // equations around it homogeneous, and the next check will find it undetermined.
+    }
+
+    /// The suppressed cells that the published cells determine, among the parts of the system (sets
+    /// of suppressed cells joined by equations) that hold a cell of `changed`.
+    fn determined(&self, hidden: &[bool], changed: &[usize], rng: &mut SplitMix) -> Vec<usize> {
+        let mut parts = UnionFind::new(self.values.len());
+        for eq in &self.equations {
+            let mut cells = std::iter::once(eq.total)
+                .chain(eq.parts.iter().copied())
+                .filter(|&c| hidden[c]);
+            if let Some(first) = cells.next() {
+                for c in cells {
+                    parts.union(first, c);
+                }
+            }
+        }
+        let mut dirty = vec![false; self.values.len()];
+        for &c in changed {
+            let root = parts.find(c);
+            dirty[root] = true;
+        }
+        // Columns: the suppressed cells of the dirty parts, in cell order.
+        let mut column = vec![u32::MAX; self.values.len()];
+        let mut cells = Vec::new();
+        for (c, &h) in hidden.iter().enumerate() {
+            if h && dirty[parts.find(c)] {
+                column[c] = cells.len() as u32;
+                cells.push(c);
+            }
+        }
+        let mut basis: HashMap<u32, Vec<(u32, u64)>> = HashMap::new();
+        for eq in &self.equations {
+            let mut row: Vec<(u32, u64)> = std::iter::once((eq.total, 1))
+                .chain(eq.parts.iter().map(|&p| (p, PRIME - 1)))
+                .filter(|&(c, _)| column[c] != u32::MAX)
+                .map(|(c, coef)| (column[c], coef))
+                .collect();
+            if row.is_empty() {
+                continue;
+            }
+            row.sort_unstable_by_key(|&(c, _)| c);
+            insert_row(&mut basis, row);
+        }
+        // A random vector of the null space: free columns random, pivots solved from the largest.
+        let mut x = vec![0u64; cells.len()];
+        for (col, value) in x.iter_mut().enumerate() {
+            if !basis.contains_key(&(col as u32)) {
+                *value = 1 + rng.next() % (PRIME - 1);
+            }
+        }
+        let mut pivots: Vec<u32> = basis.keys().copied().collect();
+        pivots.sort_unstable_by(|a, b| b.cmp(a));
+        for pivot in pivots {
+            let row = &basis[&pivot];
+            let sum = row[1..]
+                .iter()
+                .fold(0u64, |acc, &(c, coef)| add(acc, mul(coef, x[c as usize])));
+            x[pivot as usize] = (PRIME - sum) % PRIME;
+        }
+        x.iter()
+            .enumerate()
+            .filter(|&(_, &v)| v == 0)
+            .map(|(col, _)| cells[col])
+            .collect()
+    }
+}
+
+/// Disjoint sets of cells, joined by the equations they share.
+struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind((0..n as u32).collect())
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.0[x] as usize != x {
+            let parent = self.0[x] as usize;
+            self.0[x] = self.0[parent];
+            x = parent;
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.0[ra.max(rb)] = ra.min(rb) as u32;
+        }
+    }
+}
+
+/// 2^61 − 1, a Mersenne prime: products of two residues fit in u128.
+const PRIME: u64 = (1 << 61) - 1;
+
+fn add(a: u64, b: u64) -> u64 {
+    let s = a + b;
+    if s >= PRIME { s - PRIME } else { s }
+}
+
+fn mul(a: u64, b: u64) -> u64 {
+    ((a as u128 * b as u128) % PRIME as u128) as u64
+}
+
+fn inverse(a: u64) -> u64 {
+    // Fermat: a^(p−2).
+    let (mut base, mut exp, mut result) = (a, PRIME - 2, 1u64);
+    while exp > 0 {
+        if exp & 1 == 1 {
+            result = mul(result, base);
+        }
+        base = mul(base, base);
+        exp >>= 1;
+    }
+    result
+}
+
+/// Reduces `row` (sorted by column) by the echelon basis and adds what is left as a new basis row
+/// whose pivot is its first column, scaled to 1.
+fn insert_row(basis: &mut HashMap<u32, Vec<(u32, u64)>>, mut row: Vec<(u32, u64)>) {
+    while let Some(&(lead, coef)) = row.first() {
+        let Some(pivot_row) = basis.get(&lead) else {
+            let scale = inverse(coef);
+            for entry in &mut row {
+                entry.1 = mul(entry.1, scale);
+            }
+            basis.insert(lead, row);
+            return;
+        };
+        // row − coef · pivot_row; both are sorted, and the lead cancels.
+        let mut merged = Vec::with_capacity(row.len() + pivot_row.len());
+        let (mut i, mut j) = (0, 0);
+        while i < row.len() || j < pivot_row.len() {
+            let take_row = j >= pivot_row.len() || (i < row.len() && row[i].0 < pivot_row[j].0);
+            let take_pivot = i >= row.len() || (j < pivot_row.len() && pivot_row[j].0 < row[i].0);
+            let (col, value) = if take_row {
+                i += 1;
+                row[i - 1]
+            } else if take_pivot {
+                j += 1;
+                (pivot_row[j - 1].0, PRIME - mul(coef, pivot_row[j - 1].1))
+            } else {
+                i += 1;
+                j += 1;
+                (row[i - 1].0, add(row[i - 1].1, PRIME - mul(coef, pivot_row[j - 1].1)))
+            };
+            if value % PRIME != 0 {
+                merged.push((col, value % PRIME));
+            }
+        }
+        row = merged;
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the same figures give the same suppression.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A two-way table of counts: `rows` × `cols` interior cells, row-major; the margins are computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountTable {
     pub rows: usize,
@@ -42,10 +371,6 @@ pub struct SafeTable {
     pub total: Published,
 }
 
-/// Cost of suppressing a zero: far more than any count, so that zeros are used only when nothing
-/// else closes a cycle.
-const ZERO_COST: u64 = u64::MAX / 4;
-
 impl CountTable {
     pub fn new(rows: usize, cols: usize, cells: Vec<u64>) -> CountTable {
         assert_eq!(
@@ -57,153 +382,40 @@ impl CountTable {
         CountTable { rows, cols, cells }
     }
 
-    /// The table with its margins: (rows + 1) × (cols + 1), the last row and column the totals.
-    fn extended(&self) -> Vec<Vec<u64>> {
-        let (r, c) = (self.rows, self.cols);
-        let mut grid = vec![vec![0u64; c + 1]; r + 1];
-        for i in 0..r {
-            for j in 0..c {
-                let v = self.cells[i * c + j];
-                grid[i][j] = v;
-                grid[i][c] += v;
-                grid[r][j] += v;
-                grid[r][c] += v;
-            }
-        }
-        grid
-    }
-
-    /// Suppresses every count in `1..threshold` and, secondarily, what else would reveal them.
-    /// Zeros are published (an empty group identifies no one).
+    /// The table with its margins, protected as one linked system.
     pub fn suppress(&self, threshold: u64) -> SafeTable {
-        let grid = self.extended();
-        let (rows, cols) = (self.rows + 1, self.cols + 1);
-        let mut suppressed = vec![vec![false; cols]; rows];
-        for (i, row) in grid.iter().enumerate() {
-            for (j, &v) in row.iter().enumerate() {
-                suppressed[i][j] = v > 0 && v < threshold;
-            }
+        let (r, c) = (self.rows, self.cols);
+        let at = |i: usize, j: usize| self.cells[i * c + j];
+        let row_total = |i: usize| (0..c).map(|j| at(i, j)).sum::<u64>();
+        let col_total = |j: usize| (0..r).map(|i| at(i, j)).sum::<u64>();
+        let mut system = LinkedCounts::new();
+        let interior: Vec<usize> = (0..r * c).map(|k| system.add_cell(self.cells[k], 0)).collect();
+        let rows: Vec<usize> = (0..r).map(|i| system.add_cell(row_total(i), 1)).collect();
+        let cols: Vec<usize> = (0..c).map(|j| system.add_cell(col_total(j), 1)).collect();
+        let total = system.add_cell(self.cells.iter().sum(), 2);
+        for i in 0..r {
+            system.add_equation(rows[i], (0..c).map(|j| interior[i * c + j]).collect());
         }
-        while let Some((i, j)) = first_bridge(&suppressed) {
-            close_cycle(&grid, &mut suppressed, i, j);
+        for j in 0..c {
+            system.add_equation(cols[j], (0..r).map(|i| interior[i * c + j]).collect());
         }
-        let publish = |i: usize, j: usize| {
-            if suppressed[i][j] {
+        system.add_equation(total, rows.clone());
+        system.add_equation(total, cols.clone());
+        let hidden = system.protect(threshold);
+        let publish = |cell: usize| {
+            if hidden[cell] {
                 Published::Suppressed
             } else {
-                Published::Value(grid[i][j])
+                Published::Value(system.value(cell))
             }
         };
         SafeTable {
-            rows: self.rows,
-            cols: self.cols,
-            cells: (0..self.rows)
-                .flat_map(|i| (0..self.cols).map(move |j| (i, j)))
-                .map(|(i, j)| publish(i, j))
-                .collect(),
-            row_totals: (0..self.rows).map(|i| publish(i, self.cols)).collect(),
-            col_totals: (0..self.cols).map(|j| publish(self.rows, j)).collect(),
-            total: publish(self.rows, self.cols),
-        }
-    }
-}
-
-/// A suppressed cell whose removal disconnects its row from its column in the graph of suppressed
-/// cells, if any.
-fn first_bridge(suppressed: &[Vec<bool>]) -> Option<(usize, usize)> {
-    let rows = suppressed.len();
-    let cols = suppressed.first().map_or(0, Vec::len);
-    for i in 0..rows {
-        for j in 0..cols {
-            if suppressed[i][j] && !connected_without(suppressed, i, j) {
-                return Some((i, j));
-            }
-        }
-    }
-    None
-}
-
-/// Whether row `i` reaches column `j` through suppressed cells other than (i, j).
-fn connected_without(suppressed: &[Vec<bool>], i: usize, j: usize) -> bool {
-    let rows = suppressed.len();
-    let cols = suppressed[0].len();
-    // Nodes: rows 0..rows, then columns rows..rows + cols.
-    let mut seen = vec![false; rows + cols];
-    let mut queue = VecDeque::from([i]);
-    seen[i] = true;
-    while let Some(node) = queue.pop_front() {
-        if node == rows + j {
-            return true;
-        }
-        let neighbours: Vec<usize> = if node < rows {
-            (0..cols)
-                .filter(|&c| suppressed[node][c] && (node, c) != (i, j))
-                .map(|c| rows + c)
-                .collect()
-        } else {
-            let c = node - rows;
-            (0..rows).filter(|&r| suppressed[r][c] && (r, c) != (i, j)).collect()
-        };
-        for next in neighbours {
-            if !seen[next] {
-                seen[next] = true;
-                queue.push_back(next);
-            }
-        }
-    }
-    false
-}
-
-/// Suppresses the cheapest cells that join row `i` to column `j` by another way than cell (i, j),
-/// so that (i, j) lies on a cycle. Already suppressed cells cost nothing.
-fn close_cycle(grid: &[Vec<u64>], suppressed: &mut [Vec<bool>], i: usize, j: usize) {
-    let rows = grid.len();
-    let cols = grid[0].len();
-    let cost = |r: usize, c: usize| -> u64 {
-        if suppressed[r][c] {
-            0
-        } else if grid[r][c] == 0 {
-            ZERO_COST
-        } else {
-            grid[r][c]
-        }
-    };
-    let nodes = rows + cols;
-    let mut best = vec![u64::MAX; nodes];
-    let mut came_from: Vec<Option<(usize, usize, usize)>> = vec![None; nodes];
-    let mut heap = BinaryHeap::from([std::cmp::Reverse((0u64, i))]);
-    best[i] = 0;
-    while let Some(std::cmp::Reverse((dist, node))) = heap.pop() {
-        if dist > best[node] {
-            continue;
-        }
-        if node == rows + j {
-            break;
-        }
-        let edges: Vec<(usize, usize, usize)> = if node < rows {
-            (0..cols)
-                .filter(|&c| (node, c) != (i, j))
-                .map(|c| (rows + c, node, c))
-                .collect()
-        } else {
-            let c = node - rows;
-            (0..rows).filter(|&r| (r, c) != (i, j)).map(|r| (r, r, c)).collect()
-        };
-        for (next, r, c) in edges {
-            let candidate = dist.saturating_add(cost(r, c));
-            if candidate < best[next] {
-                best[next] = candidate;
-                came_from[next] = Some((node, r, c));
-                heap.push(std::cmp::Reverse((candidate, next)));
-            }
-        }
-    }
-    let mut node = rows + j;
-    while let Some((previous, r, c)) = came_from[node] {
-        suppressed[r][c] = true;
-        node = previous;
-        if node == i {
-            break;
+            rows: r,
+            cols: c,
+            cells: interior.iter().map(|&k| publish(k)).collect(),
+            row_totals: rows.iter().map(|&k| publish(k)).collect(),
+            col_totals: cols.iter().map(|&k| publish(k)).collect(),
+            total: publish(total),
         }
     }
 }

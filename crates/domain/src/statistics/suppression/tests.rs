@@ -59,7 +59,11 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
     let width = m.first().map_or(0, Vec::len);
     let mut rank = 0;
     for col in 0..width {
-        let Some(pivot) = (rank..m.len()).find(|&r| m[r][col].abs() > 1e-9) else {
+        // Partial pivoting: the largest entry keeps rounding small.
+        let Some(pivot) = (rank..m.len())
+            .filter(|&r| m[r][col].abs() > 1e-9)
+            .max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))
+        else {
             continue;
         };
         m.swap(rank, pivot);
@@ -97,6 +101,22 @@ fn recoverable(safe: &SafeTable) -> Vec<(usize, usize)> {
         })
         .map(|(_, &cell)| cell)
         .collect()
+}
+
+/// The table with its margins: (rows + 1) × (cols + 1), the last row and column the totals.
+fn extended(table: &CountTable) -> Vec<Vec<u64>> {
+    let (r, c) = (table.rows, table.cols);
+    let mut grid = vec![vec![0u64; c + 1]; r + 1];
+    for i in 0..r {
+        for j in 0..c {
+            let v = table.cells[i * c + j];
+            grid[i][j] = v;
+            grid[i][c] += v;
+            grid[r][j] += v;
+            grid[r][c] += v;
+        }
+    }
+    grid
 }
 
 #[test]
@@ -144,7 +164,7 @@ proptest! {
         let table = CountTable::new(rows, cols, cells.clone());
         let safe = table.suppress(threshold);
         let grid = published_grid(&safe);
-        let truth = table.extended();
+        let truth = extended(&table);
         for i in 0..=rows {
             for j in 0..=cols {
                 match grid[i][j] {
