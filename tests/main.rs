@@ -14,5 +14,6 @@ mod oidc;
 mod pages;
 mod process;
 mod reference_api;
+mod repository_export;
 mod sessions;
 mod storage;

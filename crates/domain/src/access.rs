@@ -142,10 +142,13 @@ pub enum Action {
     OrganisationManage,
     TokenManage,
     AuditRead,
+    /// Deliver the unit's assessments and plans to the national integration data repository
+    /// (681/2023 §74, Decree 874/2024): personal data of every customer in the period at once.
+    RepositoryExport,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -163,6 +166,7 @@ impl Action {
         Action::OrganisationManage,
         Action::TokenManage,
         Action::AuditRead,
+        Action::RepositoryExport,
     ];
 
     /// The action's name in the audit log.
@@ -185,6 +189,7 @@ impl Action {
             Action::OrganisationManage => "organisation.manage",
             Action::TokenManage => "token.manage",
             Action::AuditRead => "audit.read",
+            Action::RepositoryExport => "repository_export",
         }
     }
 
@@ -205,6 +210,7 @@ impl Action {
                 | Action::SensitiveNoteRead
                 | Action::WorklistRead
                 | Action::UnitWorklistRead
+                | Action::RepositoryExport
         )
     }
 }
@@ -283,6 +289,9 @@ pub const POLICY: &[Grant] = &[
     grant(Supervisor, WorklistRead, UnitMunicipalities),
     grant(Supervisor, UnitWorklistRead, UnitMunicipalities),
     grant(Supervisor, UserManage, OwnOrganisation),
+    // The national repository export is the unit's own data delivery (681/2023 §74): its supervisor
+    // makes it; regional, national and operator roles get nothing, as for any personal data.
+    grant(Supervisor, RepositoryExport, UnitMunicipalities),
     with_purpose(CountyWorker, CustomerRead, CountyInvolvements),
     with_purpose(CountyWorker, CustomerSearch, CountyInvolvements),
     with_purpose(CountyWorker, CustomerHistory, CountyInvolvements),

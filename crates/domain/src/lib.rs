@@ -13,6 +13,7 @@ pub mod directory;
 pub mod identity_code;
 pub mod names;
 pub mod process;
+pub mod repository_export;
 pub mod statistics;
 pub mod time;
 pub mod totp;

@@ -24,6 +24,10 @@ pub enum ServiceError {
     /// The input broke field rules; every problem is listed.
     #[error("invalid input")]
     Validation(Vec<FieldViolation>),
+    /// A request's parameters (not a record's fields) are unusable, e.g. a reversed period; each
+    /// problem names its parameter.
+    #[error("invalid parameters")]
+    InvalidQuery(Vec<FieldViolation>),
     /// No such record, or none the actor may see: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,

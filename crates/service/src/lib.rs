@@ -9,6 +9,7 @@ pub mod customers;
 pub mod directory;
 mod error;
 pub mod process;
+pub mod repository_export;
 mod secrets;
 pub mod worklist;
 

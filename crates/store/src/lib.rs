@@ -12,6 +12,7 @@ pub mod audit;
 pub mod customers;
 pub mod directory;
 pub mod process;
+pub mod repository_export;
 pub mod settings;
 
 pub use db::{Backend, Database, Tx};

@@ -470,6 +470,7 @@ action-worklist-unit-read = Saw on the unit's worklist
 action-record-create = Added: { $kind }
 action-record-revise = Revised: { $kind }
 action-plan-print = Printed the plan
+action-repository-export = Exported to the national integration data repository
 action-customer-county-involvement-start = Involved a wellbeing services county
 action-customer-county-involvement-end = Ended a county's involvement
 

@@ -470,6 +470,7 @@ action-worklist-unit-read = Näki asiakkaan yksikön työlistalla
 action-record-create = Lisäsi: { $kind }
 action-record-revise = Muutti: { $kind }
 action-plan-print = Tulosti suunnitelman
+action-repository-export = Vei valtakunnalliseen kotoutumisen tietovarantoon
 action-customer-county-involvement-start = Otti hyvinvointialueen mukaan
 action-customer-county-involvement-end = Päätti hyvinvointialueen osallistumisen
 

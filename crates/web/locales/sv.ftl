@@ -470,6 +470,7 @@ action-worklist-unit-read = Såg kunden på enhetens arbetslista
 action-record-create = Lade till: { $kind }
 action-record-revise = Ändrade: { $kind }
 action-plan-print = Skrev ut planen
+action-repository-export = Exporterade till den nationella informationsresursen för integration
 action-customer-county-involvement-start = Tog med välfärdsområdet
 action-customer-county-involvement-end = Avslutade välfärdsområdets deltagande
 

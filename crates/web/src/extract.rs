@@ -88,12 +88,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|error| -> ApiError {
                 let path = error.path().to_string();
                 let violation = data_violation(&path, &error.into_inner().to_string());
-                let mut problem = Problem::validation(vec![violation]);
-                problem.status = StatusCode::BAD_REQUEST.as_u16();
-                problem.code = "invalid_query".into();
-                problem.problem_type = "urn:kotopolku:problem:invalid_query".into();
-                problem.title = "A query parameter is not valid".into();
-                problem.into()
+                Problem::invalid_query(vec![violation]).into()
             })
     }
 }

@@ -69,6 +69,14 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/deadlines", get(api::process::deadlines))
         .route("/worklist", get(api::process::worklist))
         .route("/deadline-rules", get(api::process::deadline_rules))
+        .route(
+            "/exports/national-repository",
+            get(api::repository_export::national_repository),
+        )
+        .route(
+            "/schemas/national-repository-export.json",
+            get(api::repository_export::schema),
+        )
         .route("/auth/sign-in", post(api::auth::sign_in))
         .route("/auth/oidc/start", get(api::auth::oidc_start))
         .route("/auth/oidc/callback", get(api::auth::oidc_callback))

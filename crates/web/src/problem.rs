@@ -82,6 +82,17 @@ impl Problem {
         problem
     }
 
+    /// A request's query parameters are unusable (400 `invalid_query`); each problem names its
+    /// parameter. The extractor's parse errors and the use cases' refusals of parameters share it.
+    pub fn invalid_query(errors: Vec<FieldViolation>) -> Self {
+        let mut problem = Problem::validation(errors);
+        problem.status = StatusCode::BAD_REQUEST.as_u16();
+        problem.code = "invalid_query".into();
+        problem.problem_type = "urn:kotopolku:problem:invalid_query".into();
+        problem.title = "A query parameter is not valid".into();
+        problem
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "No such resource")
     }
@@ -120,6 +131,7 @@ impl From<ServiceError> for Problem {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::Validation(errors) => Problem::validation(errors),
+            ServiceError::InvalidQuery(errors) => Problem::invalid_query(errors),
             ServiceError::NotFound => Problem::not_found(),
             ServiceError::Forbidden { code, message } => {
                 Problem::new(StatusCode::FORBIDDEN, code, "Not allowed").detail(message)

@@ -7,3 +7,4 @@ pub mod customers;
 pub mod health;
 pub mod openapi;
 pub mod process;
+pub mod repository_export;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{admin, auth, code_lists, customers, health, process};
+use super::{admin, auth, code_lists, customers, health, process, repository_export};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,6 +38,8 @@ use super::{admin, auth, code_lists, customers, health, process};
         process::deadlines,
         process::worklist,
         process::deadline_rules,
+        repository_export::national_repository,
+        repository_export::schema,
         auth::sign_in,
         auth::oidc_start,
         auth::oidc_callback,
@@ -66,6 +68,7 @@ use super::{admin, auth, code_lists, customers, health, process};
         (name = "operations", description = "Health and readiness"),
         (name = "auth", description = "Sign-in with password and TOTP, sessions (cookie + X-CSRF-Token); integrations use Authorization: Bearer"),
         (name = "administration", description = "Organisations, users, API tokens and the audit log"),
+        (name = "exports", description = "The delivery to the national integration data repository (Decree 874/2024) and its JSON Schema"),
     )
 )]
 pub struct ApiDoc;
