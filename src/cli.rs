@@ -144,7 +144,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                 &file,
             )?;
             let hsts = args.hsts || file.hsts.unwrap_or(false);
-            serve::serve(&url, bind, hsts, oidc, file.deadlines).await?;
+            serve::serve(&url, bind, hsts, oidc, file.deadlines, file.statistics).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {

@@ -28,6 +28,28 @@ pub struct FileConfig {
     /// left out keeps its default. `GET /api/v1/deadline-rules` lists them with their legal sources.
     #[serde(default)]
     pub deadlines: kotopolku_domain::deadlines::DeadlineRules,
+    /// Statistics (`[statistics]`): the suppression threshold and how often the figures are made.
+    #[serde(default)]
+    pub statistics: StatisticsConfig,
+}
+
+/// `[statistics]` in the configuration file.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsConfig {
+    /// Counts from 1 to `threshold − 1` are suppressed (default 5; at least 2).
+    pub threshold: u64,
+    /// Minutes between refreshes of the figures (default 10); dashboards show how fresh they are.
+    pub refresh_minutes: u64,
+}
+
+impl Default for StatisticsConfig {
+    fn default() -> Self {
+        StatisticsConfig {
+            threshold: kotopolku_service::statistics::DEFAULT_THRESHOLD,
+            refresh_minutes: 10,
+        }
+    }
 }
 
 impl FileConfig {

@@ -58,6 +58,8 @@ pub async fn run(database_url: &str, bind: SocketAddr, customers: u32, seed: u64
             oidc: None,
         },
         bind,
+        // A training environment: figures follow what the trainee just did within a minute.
+        std::time::Duration::from_secs(60),
     )
     .await
 }

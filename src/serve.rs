@@ -24,18 +24,36 @@ pub async fn serve(
     hsts: bool,
     oidc: Option<kotopolku_web::oidc::OidcConfig>,
     deadlines: kotopolku_domain::deadlines::DeadlineRules,
+    statistics: crate::config::StatisticsConfig,
 ) -> Result<(), String> {
     let oidc = oidc
         .map(kotopolku_web::oidc::OidcClient::new)
         .transpose()?
         .map(std::sync::Arc::new);
-    let services = Services::new(open(database_url).await?, Clock::system()).with_deadline_rules(deadlines);
-    run_with(AppState { services, hsts, oidc }, bind).await
+    let services = Services::new(open(database_url).await?, Clock::system())
+        .with_deadline_rules(deadlines)
+        .with_statistics_threshold(statistics.threshold);
+    let every = std::time::Duration::from_secs(statistics.refresh_minutes.max(1) * 60);
+    run_with(AppState { services, hsts, oidc }, bind, every).await
+}
+
+/// Makes the statistics now and then every `every`, for as long as the server runs. A failed refresh
+/// is logged and the previous figures stay published (with their own date).
+fn refresh_statistics_every(services: Services, every: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = services.refresh_statistics().await {
+                tracing::error!(%error, "statistics refresh failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 /// Serves until SIGINT or SIGTERM.
-pub async fn run_with(state: AppState, bind: SocketAddr) -> Result<(), String> {
+pub async fn run_with(state: AppState, bind: SocketAddr, statistics_every: std::time::Duration) -> Result<(), String> {
     let db = state.services.database().clone();
+    refresh_statistics_every(state.services.clone(), statistics_every);
     let app = kotopolku_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -145,10 +145,14 @@ pub enum Action {
     /// Deliver the unit's assessments and plans to the national integration data repository
     /// (681/2023 §74, Decree 874/2024): personal data of every customer in the period at once.
     RepositoryExport,
+    /// Read the protected statistics of the areas within one's own (aggregates only).
+    StatisticsRead,
+    /// Make the statistics again now, instead of at the next scheduled refresh.
+    StatisticsRefresh,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -167,6 +171,8 @@ impl Action {
         Action::TokenManage,
         Action::AuditRead,
         Action::RepositoryExport,
+        Action::StatisticsRead,
+        Action::StatisticsRefresh,
     ];
 
     /// The action's name in the audit log.
@@ -190,6 +196,8 @@ impl Action {
             Action::TokenManage => "token.manage",
             Action::AuditRead => "audit.read",
             Action::RepositoryExport => "repository_export",
+            Action::StatisticsRead => "statistics.read",
+            Action::StatisticsRefresh => "statistics.refresh",
         }
     }
 
@@ -225,6 +233,9 @@ pub enum Scope {
     CountyInvolvements,
     /// Records of the actor's own organisation (e.g. its users).
     OwnOrganisation,
+    /// The area the actor's organisation covers, and every area within it (statistics: a unit's
+    /// municipalities, a county, a regional centre with its regions, the nation).
+    OwnArea,
     /// Everything (operator administration).
     Everything,
 }
@@ -299,6 +310,11 @@ pub const POLICY: &[Grant] = &[
     // (the service layer narrows the scope to them), and no sensitive notes of the municipality.
     with_purpose(CountyWorker, ProcessRead, CountyInvolvements),
     with_purpose(CountyWorker, ProcessWrite, CountyInvolvements),
+    // Statistics are aggregates, protected by suppression; each level sees its own area (issue 6).
+    grant(Supervisor, StatisticsRead, OwnArea),
+    grant(RegionalOfficer, StatisticsRead, OwnArea),
+    grant(NationalAnalyst, StatisticsRead, OwnArea),
+    grant(Admin, StatisticsRefresh, Everything),
     grant(Admin, UserManage, Everything),
     grant(Admin, OrganisationManage, Everything),
     grant(Admin, TokenManage, Everything),

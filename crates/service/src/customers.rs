@@ -272,6 +272,8 @@ impl Services {
             });
         }
         record(&mut tx, actor, &updated, kind, &changes).await?;
+        // The statistics derive this customer's facts again at their next refresh.
+        kotopolku_store::statistics::forget_facts(&mut tx, &updated.id).await?;
         audit::record_success(
             &mut tx,
             actor,

@@ -11,6 +11,7 @@ mod error;
 pub mod process;
 pub mod repository_export;
 mod secrets;
+pub mod statistics;
 pub mod worklist;
 
 use std::sync::Arc;
@@ -70,6 +71,10 @@ pub struct Services {
     /// The statutory deadlines' configured values.
     deadline_rules: Arc<kotopolku_domain::deadlines::DeadlineRules>,
     organisations: Arc<std::sync::RwLock<std::collections::HashMap<String, kotopolku_domain::directory::Organisation>>>,
+    /// Counts under this are suppressed in statistics (default 5).
+    statistics_threshold: u64,
+    /// One refresh at a time: two would derive the same facts twice.
+    statistics_refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Services {
@@ -88,7 +93,15 @@ impl Services {
             sign_in_throttle: Arc::new(auth::SignInThrottle::default()),
             organisations: Arc::default(),
             deadline_rules: Arc::default(),
+            statistics_threshold: statistics::DEFAULT_THRESHOLD,
+            statistics_refresh: Arc::default(),
         }
+    }
+
+    /// Sets the statistics suppression threshold (from the configuration file; at least 2).
+    pub fn with_statistics_threshold(mut self, threshold: u64) -> Self {
+        self.statistics_threshold = threshold.max(2);
+        self
     }
 
     /// Replaces the deadline rules' values (from the configuration file).

@@ -409,6 +409,7 @@ async fn save_version(
     verb: &str,
 ) -> Result<ProcessRecord, ServiceError> {
     store::insert(&mut tx, &record).await?;
+    kotopolku_store::statistics::forget_facts(&mut tx, &record.customer_id).await?;
     audit::record_success(
         &mut tx,
         actor,

@@ -8,14 +8,14 @@ use sqlx::AssertSqlSafe;
 
 use crate::{Database, StoreError, Tx, with_db, with_tx};
 
-const COLUMNS: &str = "id, identity_code, family_name, given_names, sort_key, birth_date, sex, citizenships, \
+pub(crate) const COLUMNS: &str = "id, identity_code, family_name, given_names, sort_key, birth_date, sex, citizenships, \
     native_language, other_languages, contact_language, interpreter_needed, interpreter_language, phone, email, \
     street_address, postal_code, post_office, municipality_code, arrival_date, first_permit_date, residence_basis, \
     target_group, customership_start, customership_end, end_reason, responsible_caseworker, version, created_at, \
     updated_at";
 
 #[derive(sqlx::FromRow)]
-struct CustomerRow {
+pub(crate) struct CustomerRow {
     id: String,
     identity_code: Option<String>,
     family_name: String,
@@ -49,7 +49,7 @@ struct CustomerRow {
 }
 
 impl CustomerRow {
-    fn into_customer(self) -> Result<(Customer, String), StoreError> {
+    pub(crate) fn into_customer(self) -> Result<(Customer, String), StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("customer {}: {what}", self.id));
         let identity_code = match &self.identity_code {
             Some(code) => Some(IdentityCode::parse(code).map_err(|_| corrupt("identity_code"))?),

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod process;
 pub mod repository_export;
 pub mod settings;
+pub mod statistics;
 
 pub use db::{Backend, Database, Tx};
 pub use error::StoreError;

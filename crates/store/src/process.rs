@@ -7,11 +7,11 @@ use sqlx::AssertSqlSafe;
 use crate::customers::{bind_worklist_filter, qualified, worklist_condition};
 use crate::{Database, StoreError, Tx, with_db, with_tx};
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, version, customer_id, kind, is_current, county_code, body, created_at, created_by, created_by_name";
 
 #[derive(sqlx::FromRow)]
-struct RecordRow {
+pub(crate) struct RecordRow {
     id: String,
     version: i64,
     customer_id: String,
@@ -25,7 +25,7 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_record(self) -> Result<ProcessRecord, StoreError> {
+    pub(crate) fn into_record(self) -> Result<ProcessRecord, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("process record {} v{}: {what}", self.id, self.version));
         let kind = RecordKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?;
         let content: RecordBody = serde_json::from_str(&self.body).map_err(|e| corrupt(&e.to_string()))?;

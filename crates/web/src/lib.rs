@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router {
             "/schemas/national-repository-export.json",
             get(api::repository_export::schema),
         )
+        .route("/statistics", get(api::statistics::area))
+        .route("/statistics/areas", get(api::statistics::areas))
+        .route("/statistics/indicators", get(api::statistics::indicators))
+        .route("/statistics/open-data", get(api::statistics::open_data))
+        .route("/statistics/refresh", post(api::statistics::refresh))
         .route("/auth/sign-in", post(api::auth::sign_in))
         .route("/auth/oidc/start", get(api::auth::oidc_start))
         .route("/auth/oidc/callback", get(api::auth::oidc_callback))

@@ -483,7 +483,7 @@ impl Aggregator {
 pub fn finest_period(level: AreaLevel) -> PeriodLevel {
     match level {
         AreaLevel::Municipality => PeriodLevel::Year,
-        AreaLevel::WellbeingCounty => PeriodLevel::Quarter,
+        AreaLevel::WellbeingCounty | AreaLevel::Region => PeriodLevel::Quarter,
         AreaLevel::RegionalCentre | AreaLevel::Nation => PeriodLevel::Month,
     }
 }

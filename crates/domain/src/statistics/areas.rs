@@ -1,7 +1,8 @@
 //! The areas statistics are published for, as one tree: the nation, the 10 regional state centres
-//! (elinvoimakeskus), the wellbeing services counties (hyvinvointialue) and the municipalities. Every
-//! county lies within one regional centre, so each municipality has exactly one path to the root;
-//! that nesting is what lets one suppression pattern hold across all levels at once.
+//! (elinvoimakeskus), the 19 regions (maakunta), the wellbeing services counties (hyvinvointialue)
+//! and the municipalities. Every county lies within one region and every region within one regional
+//! centre, so each municipality has exactly one path to the root; that nesting is what lets one
+//! suppression pattern hold across all levels at once.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -16,6 +17,7 @@ use crate::code_lists::{self, CodeListName, Localized};
 pub enum AreaLevel {
     Municipality,
     WellbeingCounty,
+    Region,
     RegionalCentre,
     Nation,
 }
@@ -25,6 +27,7 @@ impl AreaLevel {
         match self {
             AreaLevel::Municipality => "municipality",
             AreaLevel::WellbeingCounty => "wellbeing_county",
+            AreaLevel::Region => "region",
             AreaLevel::RegionalCentre => "regional_centre",
             AreaLevel::Nation => "nation",
         }
@@ -36,7 +39,7 @@ impl AreaLevel {
     }
 }
 
-/// One area: `nation`, `rc-7`, `wc-16` or `m-005` as its key.
+/// One area: `nation`, `rc-7`, `r-14`, `wc-16` or `m-005` as its key.
 #[derive(Debug, Clone, Serialize)]
 pub struct Area {
     pub key: String,
@@ -112,6 +115,23 @@ impl AreaTree {
                     Some(nation),
                 ),
             };
+            let region_key = format!("r-{}", m.region_code);
+            let region = match tree.by_key.get(&region_key) {
+                Some(&i) => i,
+                None => tree.add(
+                    region_key,
+                    AreaLevel::Region,
+                    &m.region_code,
+                    area_name("region"),
+                    Some(centre),
+                ),
+            };
+            assert_eq!(
+                tree.areas[region].parent,
+                Some(centre),
+                "region {} lies in more than one regional centre",
+                m.region_code
+            );
             let county_key = format!("wc-{}", m.wellbeing_county_code);
             let county = match tree.by_key.get(&county_key) {
                 Some(&i) => i,
@@ -120,13 +140,13 @@ impl AreaTree {
                     AreaLevel::WellbeingCounty,
                     &m.wellbeing_county_code,
                     area_name("wellbeing_county"),
-                    Some(centre),
+                    Some(region),
                 ),
             };
             assert_eq!(
                 tree.areas[county].parent,
-                Some(centre),
-                "county {} lies in more than one regional centre",
+                Some(region),
+                "county {} lies in more than one region",
                 m.wellbeing_county_code
             );
             let index = tree.add(
@@ -212,14 +232,12 @@ mod tests {
         let count = |level| tree.areas.iter().filter(|a| a.level == level).count();
         assert_eq!(count(AreaLevel::Nation), 1);
         assert_eq!(count(AreaLevel::RegionalCentre), 10);
+        assert_eq!(count(AreaLevel::Region), 19);
         assert_eq!(count(AreaLevel::WellbeingCounty), 23);
         assert_eq!(count(AreaLevel::Municipality), 308);
         let helsinki = tree.municipality("091").unwrap();
         let path: Vec<&str> = tree.ancestry(helsinki).map(|a| tree.areas[a].key.as_str()).collect();
-        assert_eq!(path.len(), 4);
-        assert_eq!(path[0], "m-091");
-        assert_eq!(path[1], "wc-90");
-        assert_eq!(path[3], "nation");
+        assert_eq!(path, ["m-091", "wc-90", "r-01", "rc-1", "nation"]);
         assert_eq!(tree.areas[tree.index("wc-90").unwrap()].name.fi, "Helsingin kaupunki");
     }
 }

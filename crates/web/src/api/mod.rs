@@ -8,3 +8,4 @@ pub mod health;
 pub mod openapi;
 pub mod process;
 pub mod repository_export;
+pub mod statistics;

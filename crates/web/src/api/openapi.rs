@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{admin, auth, code_lists, customers, health, process, repository_export};
+use super::{admin, auth, code_lists, customers, health, process, repository_export, statistics};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,11 @@ use super::{admin, auth, code_lists, customers, health, process, repository_expo
         process::deadline_rules,
         repository_export::national_repository,
         repository_export::schema,
+        statistics::area,
+        statistics::areas,
+        statistics::indicators,
+        statistics::open_data,
+        statistics::refresh,
         auth::sign_in,
         auth::oidc_start,
         auth::oidc_callback,
@@ -68,6 +73,7 @@ use super::{admin, auth, code_lists, customers, health, process, repository_expo
         (name = "operations", description = "Health and readiness"),
         (name = "auth", description = "Sign-in with password and TOTP, sessions (cookie + X-CSRF-Token); integrations use Authorization: Bearer"),
         (name = "administration", description = "Organisations, users, API tokens and the audit log"),
+        (name = "statistics", description = "Protected aggregate statistics for municipalities, regions and the nation, open data, and the indicators' definitions"),
         (name = "exports", description = "The delivery to the national integration data repository (Decree 874/2024) and its JSON Schema"),
     )
 )]
