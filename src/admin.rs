@@ -87,6 +87,38 @@ pub enum AuditCommand {
     Verify,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum StatisticsCommand {
+    /// Derive what changed, aggregate, protect and publish the figures; prints how it went.
+    Refresh,
+}
+
+/// `kotopolku statistics refresh`.
+pub async fn statistics(
+    database_url: &str,
+    file: &crate::config::FileConfig,
+    command: StatisticsCommand,
+) -> Result<ExitCode, String> {
+    let services = services(database_url)
+        .await?
+        .with_deadline_rules(file.deadlines.clone())
+        .with_statistics_threshold(file.statistics.threshold);
+    match command {
+        StatisticsCommand::Refresh => {
+            let freshness = services.refresh_statistics().await.map_err(explain)?;
+            println!(
+                "statistics made as of {}: {} customers ({} derived again), threshold {}, {} ms",
+                freshness.as_of,
+                freshness.customers,
+                freshness.facts_derived,
+                freshness.threshold,
+                freshness.duration_ms
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 async fn services(database_url: &str) -> Result<Services, String> {
     Ok(Services::new(serve::open(database_url).await?, Clock::system()))
 }

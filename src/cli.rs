@@ -56,6 +56,13 @@ enum Command {
         #[command(subcommand)]
         command: crate::admin::AuditCommand,
     },
+    /// Make the statistics now (they are also made every few minutes while the server runs).
+    Statistics {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: crate::admin::StatisticsCommand,
+    },
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check personal identity codes: one per argument, or one per line of standard input.
@@ -75,7 +82,7 @@ struct DatabaseArgs {
     /// [default: sqlite://kotopolku.db]
     #[arg(long, env = "KOTOPOLKU_DATABASE_URL", global = true)]
     database_url: Option<String>,
-    /// TOML configuration file: database_url, bind, hsts, oidc_*, and a [deadlines] table.
+    /// TOML configuration file: database_url, bind, hsts, oidc_*, and [deadlines] and [statistics] tables.
     #[arg(long, env = "KOTOPOLKU_CONFIG", global = true)]
     config: Option<PathBuf>,
 }
@@ -164,6 +171,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Users { database, command } => crate::admin::users(&database.url()?, command).await,
         Command::Tokens { database, command } => crate::admin::tokens(&database.url()?, command).await,
         Command::Audit { database, command } => crate::admin::audit(&database.url()?, command).await,
+        Command::Statistics { database, command } => {
+            let file = FileConfig::load(database.config.as_deref())?;
+            let url = config::database_url(database.database_url.clone(), &file);
+            crate::admin::statistics(&url, &file, command).await
+        }
     }
 }
 

@@ -16,4 +16,5 @@ mod process;
 mod reference_api;
 mod repository_export;
 mod sessions;
+mod statistics;
 mod storage;

@@ -72,11 +72,26 @@ struct CountCube {
     /// Whether the total (key 0) has month figures.
     monthly_total: bool,
     counts: Vec<u32>,
+    /// Per breakdown (`target_group`, `type`, `first`, ...), each value's key: found without
+    /// formatting a string per customer.
+    by_value: HashMap<String, HashMap<String, usize>>,
+    /// For a two-way table: its number of rows and columns (the interior follows the margins).
+    two_way: Option<(usize, usize)>,
 }
 
 impl CountCube {
     fn new(indicator: &'static str, keys: Vec<(String, u32)>, key_equations: Vec<(usize, Vec<usize>)>) -> CountCube {
+        let mut by_value: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        for (i, (key, _)) in keys.iter().enumerate() {
+            if let Some((name, value)) = key.split_once(':')
+                && !key.contains('|')
+            {
+                by_value.entry(name.to_owned()).or_default().insert(value.to_owned(), i);
+            }
+        }
         CountCube {
+            by_value,
+            two_way: None,
             indicator,
             key_index: keys.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect(),
             key_levels: keys.iter().map(|(_, l)| *l).collect(),
@@ -135,7 +150,17 @@ impl CountCube {
         for j in 0..nc {
             equations.push((col_key(j), (0..nr).map(|i| cell_key(i, j)).collect()));
         }
-        CountCube::new(indicator, keys, equations)
+        let mut cube = CountCube::new(indicator, keys, equations);
+        cube.two_way = Some((nr, nc));
+        cube
+    }
+
+    /// The keys of row value `row` and column value `col` of a two-way table, and of their cell.
+    fn cell(&self, row_name: &str, row: &str, col_name: &str, col: &str) -> Option<[usize; 3]> {
+        let (nr, nc) = self.two_way?;
+        let r = *self.by_value.get(row_name)?.get(row)?;
+        let c = *self.by_value.get(col_name)?.get(col)?;
+        Some([r, c, 1 + nr + nc + (r - 1) * nc + (c - 1 - nr)])
     }
 
     fn key(&self, key: &str) -> usize {
@@ -144,10 +169,11 @@ impl CountCube {
 
     /// The key for `value` in breakdown `name`, `unknown` when missing or not a known value.
     fn value_key(&self, name: &str, value: Option<&str>) -> usize {
+        let values = &self.by_value[name];
         value
-            .and_then(|v| self.key_index.get(&format!("{name}:{v}")))
+            .and_then(|v| values.get(v))
             .copied()
-            .unwrap_or_else(|| self.key(&format!("{name}:unknown")))
+            .unwrap_or_else(|| values["unknown"])
     }
 }
 
@@ -304,14 +330,9 @@ impl Aggregator {
 
         for (service, status) in &facts.services {
             let cube = &self.cubes[SERVICES];
-            let (t, s) = (service.as_str(), status.as_str());
-            let keys = [
-                0,
-                cube.key(&format!("type:{t}")),
-                cube.key(&format!("status:{s}")),
-                cube.key(&format!("type:{t}|status:{s}")),
-            ];
-            self.count(SERVICES, area, start, &keys, 1);
+            if let Some([t, s, cell]) = cube.cell("type", service.as_str(), "status", status.as_str()) {
+                self.count(SERVICES, area, start, &[0, t, s, cell], 1);
+            }
         }
 
         if let Some(first_plan) = facts.first_plan_on.filter(|p| *p <= as_of)
@@ -337,15 +358,9 @@ impl Aggregator {
         }
 
         for (skill, progress) in facts.language_progress.iter().enumerate() {
-            if let Some((first, latest)) = progress {
-                let cube = &self.cubes[LANGUAGE + skill];
-                let (Some(&f), Some(&l)) = (
-                    cube.key_index.get(&format!("first:{first}")),
-                    cube.key_index.get(&format!("latest:{latest}")),
-                ) else {
-                    continue;
-                };
-                let pair = cube.key(&format!("first:{first}|latest:{latest}"));
+            if let Some((first, latest)) = progress
+                && let Some([f, l, pair]) = self.cubes[LANGUAGE + skill].cell("first", first, "latest", latest)
+            {
                 self.count(LANGUAGE + skill, area, start, &[0, f, l, pair], 1);
             }
         }

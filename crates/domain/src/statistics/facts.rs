@@ -209,3 +209,106 @@ fn language_progress(process: &ProcessFacts<'_>, first_plan_on: Option<NaiveDate
         progress
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::customer::CustomerData;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn record(id: &str, body: serde_json::Value) -> ProcessRecord {
+        let content: RecordBody = serde_json::from_value(body).unwrap();
+        ProcessRecord {
+            id: id.into(),
+            customer_id: "c".into(),
+            kind: content.kind(),
+            version: 1,
+            current: true,
+            county_code: None,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            created_by: "u".into(),
+            created_by_name: "U".into(),
+            content,
+        }
+    }
+
+    #[test]
+    fn facts_follow_the_records() {
+        let data: CustomerData = serde_json::from_value(json!({
+            "identity_code": null, "family_name": "Testi", "given_names": "Tiina", "birth_date": "1990-05-20",
+            "sex": "female", "citizenships": [], "native_language": "uk", "other_languages": [],
+            "contact_language": null, "interpreter_needed": false, "interpreter_language": null, "phone": null,
+            "email": null, "street_address": null, "postal_code": null, "post_office": null,
+            "municipality_code": "091", "arrival_date": null, "first_permit_date": null,
+            "residence_basis": "temporary_protection", "target_group": null,
+            "customership_start": "2025-01-10", "responsible_caseworker": null
+        }))
+        .unwrap();
+        let customer = Customer {
+            id: "c".into(),
+            data,
+            customership_end: None,
+            end_reason: None,
+            version: 1,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        };
+        let mut superseded = record("old", json!({"kind": "assessment", "started_on": "2025-01-11"}));
+        superseded.current = false;
+        let records = vec![
+            superseded,
+            record(
+                "a",
+                json!({"kind": "assessment", "started_on": "2025-02-01", "completed_on": "2025-02-20",
+                    "national_language_skills": {"listening": "A1", "reading": "0"}}),
+            ),
+            record(
+                "p",
+                json!({"kind": "plan", "drawn_up_on": "2025-03-01", "starts_on": "2025-03-01", "ends_on": "2026-02-28",
+                    "reviews": [{"planned_on": "2025-09-01", "held_on": "2025-08-20"}],
+                    "goals": [{"area": "language", "description": "Suomi", "measures": [
+                        {"service": "integration_training", "planned_start": "2025-04-01", "planned_end": "2025-12-31",
+                         "status": "started", "referred_on": "2025-03-20", "started_on": "2025-04-01"}]}]}),
+            ),
+            record(
+                "g",
+                json!({"kind": "programme", "enrolled_on": "2025-02-01", "civic_orientation_hours": 42,
+                    "integration_training": {"started_on": "2025-04-01", "final_test_on": "2025-12-15",
+                        "final_test_result": {"listening": "A2", "reading": "A1"}}}),
+            ),
+        ];
+        let facts = CustomerStatistics::derive(&customer, &records, &DeadlineRules::default());
+        assert_eq!(facts.age_band, "30_39");
+        assert_eq!(facts.assessment_due_on, Some(date(2025, 3, 10)));
+        // The superseded version does not count: the current assessment started on 1 February.
+        assert_eq!(facts.assessment_started_on, Some(date(2025, 2, 1)));
+        assert_eq!(facts.first_plan_on, Some(date(2025, 3, 1)));
+        assert_eq!(facts.directed_on, Some(date(2025, 3, 20)));
+        assert_eq!(facts.plans.len(), 1);
+        assert_eq!(
+            facts.plans[0].review_due_on,
+            date(2026, 2, 20),
+            "six months from the review held"
+        );
+        assert_eq!(facts.civic_orientation_hours, Some(42));
+        assert_eq!(
+            facts.services,
+            [(ServiceType::IntegrationTraining, MeasureStatus::Started)]
+        );
+        assert_eq!(
+            facts.language_progress,
+            [
+                Some(("A1".to_owned(), "A2".to_owned())),
+                None,
+                Some(("0".to_owned(), "A1".to_owned())),
+                None
+            ]
+        );
+    }
+}

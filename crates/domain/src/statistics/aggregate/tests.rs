@@ -291,3 +291,46 @@ proptest! {
         prop_assert_eq!(recoverable(&figures, "end_reasons", &END_KEYS, &end_members), Vec::<String>::new());
     }
 }
+
+#[test]
+fn two_way_tables_count_each_pair_with_its_margins() {
+    let mut person = customer("091", date(2025, 3, 1), true, None);
+    person.services = vec![
+        (ServiceType::CivicOrientation, MeasureStatus::Started),
+        (ServiceType::CivicOrientation, MeasureStatus::Completed),
+        (ServiceType::WorkTryOut, MeasureStatus::Started),
+    ];
+    person.language_progress = vec![
+        Some(("A1".into(), "A2".into())),
+        None,
+        Some(("0".into(), "A1".into())),
+        None,
+    ];
+    let facts = vec![person];
+    let mut aggregator = Aggregator::new(Options {
+        threshold: 1,
+        ..options()
+    });
+    for f in &facts {
+        aggregator.add(f);
+    }
+    let figures = aggregator.finish();
+    let get = |indicator: &str, category: &str| lookup(&figures, indicator, "nation", "all", category);
+    assert_eq!(get("services", "total"), Some(Some(3.0)));
+    assert_eq!(get("services", "type:civic_orientation"), Some(Some(2.0)));
+    assert_eq!(get("services", "status:started"), Some(Some(2.0)));
+    assert_eq!(
+        get("services", "type:civic_orientation|status:completed"),
+        Some(Some(1.0))
+    );
+    assert_eq!(get("services", "type:work_try_out|status:started"), Some(Some(1.0)));
+    assert_eq!(
+        get("services", "type:work_try_out|status:completed"),
+        None,
+        "a zero is not listed"
+    );
+    assert_eq!(get("language_listening", "first:A1|latest:A2"), Some(Some(1.0)));
+    assert_eq!(get("language_listening", "first:A1"), Some(Some(1.0)));
+    assert_eq!(get("language_reading", "first:0|latest:A1"), Some(Some(1.0)));
+    assert_eq!(get("language_speaking", "total"), None);
+}
