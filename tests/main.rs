@@ -17,4 +17,5 @@ mod reference_api;
 mod repository_export;
 mod sessions;
 mod statistics;
+mod statistics_pages;
 mod storage;

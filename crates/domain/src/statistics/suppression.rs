@@ -107,12 +107,38 @@ impl LinkedCounts {
                 .chain(pending.iter().copied())
                 .collect();
             checked.clone_from(&hidden);
-            let determined = self.determined(&hidden, &changed, &mut rng);
+            let mut parts = self.parts(&hidden);
+            let determined = self.determined(&hidden, &changed, &mut parts, &mut rng);
             if determined.is_empty() {
                 return hidden;
             }
+            let mut progress = false;
+            // Built only if needed: per part of the system, its cheapest published non-zero cell.
+            let mut cheapest_of_part: Option<HashMap<usize, usize>> = None;
+            let mut widened = std::collections::HashSet::new();
             for &cell in &determined {
-                self.hide_beside(cell, &mut hidden, &of_cell);
+                if self.hide_beside(cell, &mut hidden, &of_cell) || self.hide_near(cell, &mut hidden, &of_cell) {
+                    progress = true;
+                    continue;
+                }
+                // Nothing to hide within a few equations of `cell`: hide the cheapest cell anywhere
+                // around its part of the system, once per part and round.
+                let root = parts.find(cell);
+                if !widened.insert(root) {
+                    continue;
+                }
+                let candidates = cheapest_of_part.get_or_insert_with(|| self.cheapest_per_part(&hidden, &mut parts));
+                if let Some(&c) = candidates.get(&root)
+                    && !hidden[c]
+                {
+                    hidden[c] = true;
+                    progress = true;
+                }
+            }
+            if !progress {
+                // A part with no published non-zero cell has homogeneous equations, which determine
+                // no non-zero cell: nothing is left to protect.
+                return hidden;
             }
             pending = determined;
         }
@@ -147,8 +173,8 @@ impl LinkedCounts {
     }
 
     /// Hides one more cell next to `cell` (a suppressed cell the published ones still determine):
-    /// in its equation with the fewest suppressed cells that has a candidate.
-    fn hide_beside(&self, cell: usize, hidden: &mut [bool], of_cell: &[Vec<usize>]) {
+    /// in its equation with the fewest suppressed cells that has a candidate. False when none has.
+    fn hide_beside(&self, cell: usize, hidden: &mut [bool], of_cell: &[Vec<usize>]) -> bool {
         let best = of_cell[cell]
             .iter()
             .filter_map(|&e| {
@@ -157,15 +183,23 @@ impl LinkedCounts {
                 Some((suppressed, self.values[c], self.levels[c], c))
             })
             .min();
-        if let Some((_, _, _, c)) = best {
-            hidden[c] = true;
-            return;
+        match best {
+            Some((_, _, _, c)) => {
+                hidden[c] = true;
+                true
+            }
+            None => false,
         }
-        // Every cell of every equation of `cell` is suppressed or zero: look further out, through the
-        // suppressed cells, one ring of equations at a time.
+    }
+
+    /// When every cell of `cell`'s equations is suppressed or zero: the cheapest cell in the equations
+    /// of the suppressed cells around it, ring by ring through suppressed cells, a few rings out (the
+    /// nearer, the likelier it frees `cell`; further out, a whole-part choice is cheaper to find).
+    fn hide_near(&self, cell: usize, hidden: &mut [bool], of_cell: &[Vec<usize>]) -> bool {
+        const RINGS: usize = 3;
         let mut seen: std::collections::HashSet<usize> = of_cell[cell].iter().copied().collect();
         let mut ring: Vec<usize> = of_cell[cell].clone();
-        while !ring.is_empty() {
+        for _ in 0..RINGS {
             let next: Vec<usize> = ring
                 .iter()
                 .flat_map(|&e| self.cells_of(e))
@@ -179,17 +213,18 @@ impl LinkedCounts {
                 .min_by_key(|&c| (self.values[c], self.levels[c], c));
             if let Some(c) = best {
                 hidden[c] = true;
-                return;
+                return true;
+            }
+            if next.is_empty() {
+                return false;
             }
             ring = next;
         }
-        // Nothing left to hide around it: the cells hidden earlier in this round already made the
-        // equations around it homogeneous, and the next check will find it undetermined.
+        false
     }
 
-    /// The suppressed cells that the published cells determine, among the parts of the system (sets
-    /// of suppressed cells joined by equations) that hold a cell of `changed`.
-    fn determined(&self, hidden: &[bool], changed: &[usize], rng: &mut SplitMix) -> Vec<usize> {
+    /// The parts of the system: suppressed cells joined by the equations they share.
+    fn parts(&self, hidden: &[bool]) -> UnionFind {
         let mut parts = UnionFind::new(self.values.len());
         for eq in &self.equations {
             let mut cells = std::iter::once(eq.total)
@@ -201,6 +236,36 @@ impl LinkedCounts {
                 }
             }
         }
+        parts
+    }
+
+    /// Per part (by its root), the cheapest published non-zero cell of the equations touching it.
+    fn cheapest_per_part(&self, hidden: &[bool], parts: &mut UnionFind) -> HashMap<usize, usize> {
+        let mut best: HashMap<usize, usize> = HashMap::new();
+        for (e, eq) in self.equations.iter().enumerate() {
+            let Some(member) = std::iter::once(eq.total)
+                .chain(eq.parts.iter().copied())
+                .find(|&c| hidden[c])
+            else {
+                continue;
+            };
+            let Some(c) = self.cheapest_in(e, hidden) else { continue };
+            let root = parts.find(member);
+            let key = |x: usize| (self.values[x], self.levels[x], x);
+            best.entry(root)
+                .and_modify(|b| {
+                    if key(c) < key(*b) {
+                        *b = c;
+                    }
+                })
+                .or_insert(c);
+        }
+        best
+    }
+
+    /// The suppressed cells that the published cells determine, among the parts of the system (sets
+    /// of suppressed cells joined by equations) that hold a cell of `changed`.
+    fn determined(&self, hidden: &[bool], changed: &[usize], parts: &mut UnionFind, rng: &mut SplitMix) -> Vec<usize> {
         let mut dirty = vec![false; self.values.len()];
         for &c in changed {
             let root = parts.find(c);

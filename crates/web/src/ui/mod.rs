@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
             "/customers/{id}/records/{record_id}",
             get(pages::records::edit_form).post(pages::records::revise),
         )
+        .route("/statistics", get(pages::statistics::show))
         .route("/admin/users", get(pages::admin::users).post(pages::admin::create_user))
         .route("/admin/users/{id}/disable", post(pages::admin::disable_user))
         .route("/assets/app.css", get(pages::assets::css))
@@ -104,6 +105,8 @@ pub struct Layout {
     pub notice: Option<String>,
     pub can_register: bool,
     pub can_administer: bool,
+    /// Whether the main navigation offers the statistics dashboard.
+    pub can_read_statistics: bool,
 }
 
 impl Layout {
@@ -139,6 +142,7 @@ impl Layout {
             notice: None,
             can_register: allows(role, Action::CustomerRegister),
             can_administer: allows(role, Action::UserManage),
+            can_read_statistics: allows(role, Action::StatisticsRead),
         }
     }
 
@@ -155,6 +159,7 @@ impl Layout {
             notice: None,
             can_register: false,
             can_administer: false,
+            can_read_statistics: false,
         }
     }
 

@@ -259,7 +259,7 @@ fn end_members(category: &str) -> Vec<usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     /// Random small populations in three municipalities of two counties: every count under the
     /// threshold is suppressed, and no suppressed figure of any area, period or category can be

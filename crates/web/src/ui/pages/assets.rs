@@ -1,9 +1,15 @@
 //! The pages' static files, compiled into the binary.
 
+use std::sync::LazyLock;
+
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use kotopolku_report::chart::CHART_CSS;
 
 const APP_CSS: &str = include_str!("../../../assets/app.css");
+/// The one stylesheet of the pages: the application's, then the charts' (the statistics pages embed
+/// SVG charts whose class names it styles; it is kept in the report crate beside the chart code).
+static STYLESHEET: LazyLock<String> = LazyLock::new(|| format!("{APP_CSS}\n{CHART_CSS}"));
 const APP_JS: &str = include_str!("../../../assets/app.js");
 /// htmx 2.0.11 (BSD Zero Clause licence), vendored: no JavaScript build step, no CDN.
 const HTMX_JS: &str = include_str!("../../../assets/htmx.min.js");
@@ -17,7 +23,7 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 }
 
 pub async fn css() -> Response {
-    asset(APP_CSS, "text/css; charset=utf-8")
+    asset(STYLESHEET.as_str(), "text/css; charset=utf-8")
 }
 
 pub async fn app_js() -> Response {

@@ -7,4 +7,5 @@ pub mod customer;
 pub mod customers;
 pub mod records;
 pub mod sign_in;
+pub mod statistics;
 pub mod worklist;
