@@ -146,6 +146,10 @@ fn row<'h>(html: &'h str, label: &str) -> &'h str {
 
 async fn a_national_analyst_sees_charts_and_the_national_total(app: &TestApp) {
     let browser = Browser::signed_in(app, Role::NationalAnalyst, &app.directory.national).await;
+    // The home page of a role that sees only aggregates is the statistics.
+    let home = browser.get("/").await;
+    assert_eq!(home.status, 303, "{}", home.text);
+    assert_eq!(home.headers["location"], "/statistics");
     let page = browser.get("/statistics").await;
     assert_eq!(page.status, 200, "{}", page.text);
     let html = &page.text;

@@ -87,6 +87,9 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Query(choice): 
         // opening the home page is not an audited refusal).
         return see_other(if allows(role, Action::UserManage) {
             "/admin/users"
+        } else if allows(role, Action::StatisticsRead) {
+            // Regional officers and national analysts: aggregates are all they see.
+            "/statistics"
         } else {
             "/customers"
         });
