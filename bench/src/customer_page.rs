@@ -36,7 +36,7 @@ const PASSWORD: &str = "bench-caseworker-password";
 /// The limit of a page's size: 200 KB.
 const SIZE_LIMIT: usize = 200 * 1000;
 /// The header the benchmark's timing layer returns the server's time in, in microseconds.
-const SERVER_TIME: &str = "x-bench-server-us";
+pub(crate) const SERVER_TIME: &str = "x-bench-server-us";
 /// Untimed requests of each concurrent client before its timed ones.
 const WARM_UP_PER_CLIENT: usize = 20;
 
@@ -52,11 +52,11 @@ const KINDS: [(RecordKind, &str); 6] = [
 
 /// What a customer's page shows.
 #[derive(Debug, Clone, Default)]
-struct Counts {
+pub(crate) struct Counts {
     /// Current records: one article each on the page.
-    records: usize,
+    pub(crate) records: usize,
     /// Every version written, earlier ones included.
-    versions: usize,
+    pub(crate) versions: usize,
     by_kind: [usize; 6],
     goals: usize,
     measures: usize,
@@ -244,7 +244,7 @@ pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), 
 
 /// A caseworker of the benchmark unit, whose sign-in needs no second factor (demo settings), and
 /// the caseworker as an actor in the unit, as if signed in.
-async fn caseworker(services: &Services) -> Result<(User, Actor), String> {
+pub(crate) async fn caseworker(services: &Services) -> Result<(User, Actor), String> {
     let system = kotopolku_domain::actor::Actor::system();
     let unit = services
         .organisations(&system)
@@ -285,7 +285,7 @@ async fn caseworker(services: &Services) -> Result<(User, Actor), String> {
 /// them (the earlier version superseded, plan measures keeping their ids, referrals naming the
 /// measure they carry out), signed by `user`. With `audit_as`, each transaction also appends the
 /// audit rows the service would have written: the customer's registration and every version.
-async fn write_records(
+pub(crate) async fn write_records(
     db: &Database,
     loaded: &[Customer],
     clock: &Clock,
@@ -391,7 +391,7 @@ async fn write_records(
 }
 
 /// The real application behind a layer that returns the server's time of each request in a header.
-async fn start_timed_server(services: Services) -> Result<(String, tokio::task::JoinHandle<()>), String> {
+pub(crate) async fn start_timed_server(services: Services) -> Result<(String, tokio::task::JoinHandle<()>), String> {
     crate::serve_app(crate::app(services).layer(axum::middleware::from_fn(server_time))).await
 }
 

@@ -12,9 +12,13 @@
 //! worklist` gives every customer an assessment and half of them a plan, and times the worklist of
 //! one caseworker (a twentieth of the customers) and of the whole unit (all of them);
 //! `kotopolku-bench customer-page` times the web interface's customer page of the customers with the
-//! most process records, signed in through the sign-in page (see `customer_page.rs`).
+//! most process records, signed in through the sign-in page (see `customer_page.rs`);
+//! `kotopolku-bench statistics` times the statistics refresh and dashboards over the same data, and
+//! compares the published figures with DuckDB computing them again from an export (see
+//! `statistics.rs`).
 
 mod customer_page;
+mod statistics;
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +38,10 @@ struct Options {
     /// the audit rows of writing the records are written too (`--write-audit on|off`).
     pages: usize,
     write_audit: bool,
+    /// For `statistics`: timed requests per dashboard, and where to keep the export for DuckDB
+    /// (default: a temporary directory, removed afterwards).
+    requests: usize,
+    export_dir: Option<std::path::PathBuf>,
     customers: usize,
     queries: usize,
     backends: Vec<&'static str>,
@@ -43,12 +51,12 @@ struct Options {
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let command = match args.next().as_deref() {
-        Some(command @ ("search" | "reads" | "worklist" | "customer-page")) => command.to_owned(),
+        Some(command @ ("search" | "reads" | "worklist" | "customer-page" | "statistics")) => command.to_owned(),
         _ => {
             return Err(
-                "usage: kotopolku-bench search|reads|worklist|customer-page [--customers N] [--queries N] \
-                        [--clients N] [--seconds N] [--pages N] [--write-audit on|off] \
-                        [--backend sqlite|postgres|both] [--postgres-url URL]"
+                "usage: kotopolku-bench search|reads|worklist|customer-page|statistics [--customers N] [--queries N] \
+                        [--clients N] [--seconds N] [--pages N] [--write-audit on|off] [--requests N] \
+                        [--export-dir DIR] [--backend sqlite|postgres|both] [--postgres-url URL]"
                     .into(),
             );
         }
@@ -59,6 +67,8 @@ fn parse_options() -> Result<Options, String> {
         seconds: 10,
         pages: 50,
         write_audit: true,
+        requests: 200,
+        export_dir: None,
         customers: 100_000,
         queries: 2_000,
         backends: vec!["sqlite", "postgres"],
@@ -72,6 +82,8 @@ fn parse_options() -> Result<Options, String> {
             "--queries" => options.queries = value.parse().map_err(|_| "--queries: a number")?,
             "--clients" => options.clients = Some(value.parse().map_err(|_| "--clients: a number")?),
             "--pages" => options.pages = value.parse().map_err(|_| "--pages: a number")?,
+            "--requests" => options.requests = value.parse().map_err(|_| "--requests: a number")?,
+            "--export-dir" => options.export_dir = Some(value.into()),
             "--write-audit" => {
                 options.write_audit = match value.as_str() {
                     "on" => true,
@@ -121,6 +133,14 @@ async fn main() {
         println!(
             "{:<10} {:<34} {:>9} {:>9} {:>9} {:>10}",
             "backend", "worklist", "p50 ms", "p99 ms", "max ms", "customers"
+        );
+    } else if options.command == "statistics" {
+        println!(
+            "statistics: {} customers with process records (audit rows of the writes {}); refreshes, then {} \
+             sequential requests per dashboard over HTTP; DuckDB computes the national figures again from an export",
+            options.customers,
+            if options.write_audit { "on" } else { "off" },
+            options.requests
         );
     } else if options.command == "customer-page" {
         println!(
@@ -207,6 +227,11 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     db.migrate().await.map_err(|e| e.to_string())?;
     if options.command == "customer-page" {
         let result = customer_page::run(backend, &db, options).await;
+        db.close().await;
+        return result;
+    }
+    if options.command == "statistics" {
+        let result = statistics::run(backend, &db, options).await;
         db.close().await;
         return result;
     }
