@@ -91,6 +91,9 @@ pub enum AuditCommand {
 pub enum StatisticsCommand {
     /// Derive what changed, aggregate, protect and publish the figures; prints how it went.
     Refresh,
+    /// Derive every customer's facts again, then refresh: after the `[deadlines]` settings changed,
+    /// since the facts (e.g. when an assessment was due) follow them.
+    Rebuild,
 }
 
 /// `kotopolku statistics refresh`.
@@ -103,8 +106,13 @@ pub async fn statistics(
         .await?
         .with_deadline_rules(file.deadlines.clone())
         .with_statistics_threshold(file.statistics.threshold);
+    if let StatisticsCommand::Rebuild = command {
+        kotopolku_store::statistics::forget_all_facts(services.database())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     match command {
-        StatisticsCommand::Refresh => {
+        StatisticsCommand::Refresh | StatisticsCommand::Rebuild => {
             let freshness = services.refresh_statistics().await.map_err(explain)?;
             println!(
                 "statistics made as of {}: {} customers ({} derived again), threshold {}, {} ms",

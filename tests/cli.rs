@@ -303,6 +303,18 @@ fn serve_and_migrate_work_on(backend: Backend) {
     assert!(body.contains("\"customers\":[]"), "{body}");
     drop(server);
 
+    // The statistics, made now from the command line: nobody registered yet; and made from scratch.
+    let (code, stdout, stderr) = output(kotopolku().args(["statistics", "refresh", "--database-url", &test.url]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("statistics made as of "), "{stdout}");
+    assert!(
+        stdout.contains(": 0 customers (0 derived again), threshold 5"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = output(kotopolku().args(["statistics", "rebuild", "--database-url", &test.url]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("statistics made as of "), "{stdout}");
+
     // The audit log holds the organisation, token and user creations, and the chain is intact.
     let (code, stdout, _) = output(kotopolku().args(["audit", "verify", "--database-url", &test.url]));
     assert_eq!(code, 0, "{stdout}");

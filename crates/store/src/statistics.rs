@@ -45,6 +45,14 @@ pub async fn forget_facts(tx: &mut Tx, customer_id: &str) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Forgets every customer's facts, so that the next refresh derives them all again.
+pub async fn forget_all_facts(db: &Database) -> Result<(), StoreError> {
+    with_db!(db, pool => {
+        sqlx::query("DELETE FROM statistics_facts").execute(pool).await?;
+    });
+    Ok(())
+}
+
 /// Up to `limit` customers without facts, with the current versions of their records.
 pub async fn customers_without_facts(
     db: &Database,
