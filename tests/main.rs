@@ -10,6 +10,7 @@ mod support;
 mod access;
 mod cli;
 mod customers_api;
+mod demo;
 mod oidc;
 mod pages;
 mod process;

@@ -11,6 +11,8 @@ nav-users = Users
 nav-statistics = Statistics
 sign-out = Sign out
 footer-text = Kotopolku — integration services' customer records (Act on the Promotion of Integration 681/2023). Every view and change is logged.
+training-banner = Training environment – synthetic data only. Never enter real personal data.
+training-title = Training
 back-to-worklist = Back to the worklist
 back-to-customer = Back to the customer
 

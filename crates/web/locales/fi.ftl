@@ -11,6 +11,8 @@ nav-users = Käyttäjät
 nav-statistics = Tilastot
 sign-out = Kirjaudu ulos
 footer-text = Kotopolku – kotoutumispalvelujen asiakasrekisteri (laki kotoutumisen edistämisestä 681/2023). Jokainen tietojen katselu ja muutos kirjataan lokiin.
+training-banner = Koulutusympäristö – vain keksittyä aineistoa. Älä syötä oikeita henkilötietoja.
+training-title = Koulutus
 back-to-worklist = Takaisin työlistaan
 back-to-customer = Takaisin asiakkaan tietoihin
 

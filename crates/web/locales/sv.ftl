@@ -11,6 +11,8 @@ nav-users = Användare
 nav-statistics = Statistik
 sign-out = Logga ut
 footer-text = Kotopolku – integrationstjänsternas kundregister (lagen om främjande av integration 681/2023). Varje gång uppgifter visas eller ändras registreras det i loggen.
+training-banner = Utbildningsmiljö – endast påhittade uppgifter. Mata inte in riktiga personuppgifter.
+training-title = Utbildning
 back-to-worklist = Tillbaka till arbetslistan
 back-to-customer = Tillbaka till kunden
 

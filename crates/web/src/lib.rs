@@ -31,6 +31,15 @@ pub struct AppState {
     pub oidc: Option<std::sync::Arc<oidc::OidcClient>>,
 }
 
+impl AppState {
+    /// Whether this is a training environment (`kotopolku demo`, [`kotopolku_service::SecuritySettings::demo`]):
+    /// every page then shows a banner saying so, and every response carries
+    /// `X-Kotopolku-Environment: training`.
+    pub fn training(&self) -> bool {
+        self.services.settings().demo
+    }
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()

@@ -1,4 +1,5 @@
-//! Cross-cutting HTTP behaviour: request ids, access logging and security headers.
+//! Cross-cutting HTTP behaviour: request ids, access logging, security headers and the marker of a
+//! training environment.
 
 use std::time::Instant;
 
@@ -9,13 +10,18 @@ use axum::response::Response;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// `training` in a training environment (`kotopolku demo`), so that a script or integration can tell
+/// that what it reads is synthetic and that nothing real belongs there. Absent otherwise.
+pub const ENVIRONMENT: HeaderName = HeaderName::from_static("x-kotopolku-environment");
+
 /// The id of the request being served, for audit rows and logs.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
 /// Gives every request an id (echoed in `X-Request-Id`), logs it without personal data (the route
 /// template, never the concrete path or query, which may hold an identity code or a name), and
-/// sets headers that keep responses out of shared caches and other origins.
+/// sets headers that keep responses out of shared caches and other origins; in a training
+/// environment it also sends `X-Kotopolku-Environment: training`.
 pub async fn request_context(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
     mut request: Request,
@@ -57,6 +63,9 @@ pub async fn request_context(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
+    }
+    if state.training() {
+        headers.insert(ENVIRONMENT, HeaderValue::from_static("training"));
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

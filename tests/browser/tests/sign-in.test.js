@@ -25,6 +25,14 @@ describe('sign-in', () => {
     assert.ok(await page.locator('h1').isVisible(), 'the h1 is visible');
     assert.match(await page.title(), /Kotopolku/);
     assert.equal(await page.locator('#f-password').count(), 0, 'no sign-in form on the worklist');
+    // The demo is a training environment, and its every page says so first.
+    const banner = page.getByRole('note').filter({ hasText: 'Training environment' });
+    assert.ok(await banner.isVisible(), 'the training banner is visible on the worklist');
+    assert.equal(
+      (await banner.innerText()).trim(),
+      'Training environment – synthetic data only. Never enter real personal data.',
+    );
+    assert.match(await page.title(), /^\[Training\] /, 'the title says it too');
     await expectNoAxeViolations(page, 'the worklist');
     await saveScreenshot(page, 'worklist');
   });

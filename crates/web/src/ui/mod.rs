@@ -107,28 +107,36 @@ pub struct Layout {
     pub can_administer: bool,
     /// Whether the main navigation offers the statistics dashboard.
     pub can_read_statistics: bool,
+    /// A training environment (`kotopolku demo`): every page says so in a banner and in its title,
+    /// so that nobody mistakes it for the real system and types in real personal data.
+    pub training: bool,
 }
 
 impl Layout {
     pub fn new(user: &PageUser, title: String, nav: &'static str, path: String) -> Layout {
-        Layout::for_person(
-            user.tr,
-            &user.actor.display_name,
-            user.role(),
-            user.csrf(),
-            title,
+        Layout {
             nav,
-            path,
-        )
+            ..Layout::for_person(
+                user.tr,
+                user.training,
+                &user.actor.display_name,
+                user.role(),
+                user.csrf(),
+                title,
+                path,
+            )
+        }
     }
 
+    /// A page for a person with a session, no item of the main navigation current (the sign-in steps
+    /// and the way back to a form after signing in again).
     pub fn for_person(
         tr: Tr,
+        training: bool,
         name: &str,
         role: Option<Role>,
         csrf: &str,
         title: String,
-        nav: &'static str,
         path: String,
     ) -> Layout {
         Layout {
@@ -137,17 +145,18 @@ impl Layout {
             user_name: Some(name.to_owned()),
             role_label: role.map(|r| tr.label("role", r.as_str())).unwrap_or_default(),
             csrf: csrf.to_owned(),
-            nav,
+            nav: "",
             path,
             notice: None,
             can_register: allows(role, Action::CustomerRegister),
             can_administer: allows(role, Action::UserManage),
             can_read_statistics: allows(role, Action::StatisticsRead),
+            training,
         }
     }
 
     /// A page for someone not signed in.
-    pub fn anonymous(tr: Tr, title: String, path: String) -> Layout {
+    pub fn anonymous(tr: Tr, training: bool, title: String, path: String) -> Layout {
         Layout {
             tr,
             title,
@@ -160,6 +169,7 @@ impl Layout {
             can_register: false,
             can_administer: false,
             can_read_statistics: false,
+            training,
         }
     }
 

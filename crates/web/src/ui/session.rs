@@ -38,6 +38,8 @@ pub struct PageUser {
     pub actor: Actor,
     pub session: SessionInfo,
     pub tr: Tr,
+    /// A training environment: every page says so (see [`crate::AppState::training`]).
+    pub training: bool,
 }
 
 impl PageUser {
@@ -94,6 +96,7 @@ async fn page_user(parts: &Parts, state: &AppState) -> Result<PageUser, Option<(
         actor,
         session,
         tr: Tr::new(language(&parts.headers)),
+        training: state.training(),
     })
 }
 
@@ -149,6 +152,7 @@ impl FromRequest<AppState> for PageForm {
             Err(Some((_, session))) => Err(unfinished(session.stage)),
             Err(None) => Err(sign_in::expired_page(
                 tr,
+                state.training(),
                 &path,
                 &form.data_encoded(),
                 state.oidc.is_some(),
@@ -162,6 +166,8 @@ pub struct StepSession {
     pub actor: Actor,
     pub session: SessionInfo,
     pub tr: Tr,
+    /// A training environment: every page says so (see [`crate::AppState::training`]).
+    pub training: bool,
     pub form: FormData,
 }
 
@@ -192,6 +198,7 @@ impl FromRequest<AppState> for StepSession {
             actor,
             session,
             tr: Tr::new(language(&parts.headers)),
+            training: state.training(),
             form,
         })
     }

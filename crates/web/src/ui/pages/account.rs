@@ -32,11 +32,11 @@ struct TotpPage {
 fn layout(step: &StepSession, title_key: &str, path: &str) -> Layout {
     Layout::for_person(
         step.tr,
+        step.training,
         &step.actor.display_name,
         None,
         &step.session.csrf_token,
         step.tr.t(title_key),
-        "",
         path.to_owned(),
     )
 }

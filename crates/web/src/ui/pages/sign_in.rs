@@ -49,7 +49,7 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, Query(query
         .unwrap_or("/")
         .to_owned();
     let page = SignInPage {
-        layout: Layout::anonymous(tr, tr.t("sign-in-title"), "/sign-in".into()),
+        layout: Layout::anonymous(tr, state.training(), tr.t("sign-in-title"), "/sign-in".into()),
         form: Form::new(tr),
         next,
         resume_path: String::new(),
@@ -62,9 +62,9 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, Query(query
 
 /// The sign-in page shown instead of saving a form whose session has expired: what was typed goes
 /// with the sign-in, nothing of it is saved.
-pub fn expired_page(tr: Tr, path: &str, data: &str, oidc: bool) -> Response {
+pub fn expired_page(tr: Tr, training: bool, path: &str, data: &str, oidc: bool) -> Response {
     let page = SignInPage {
-        layout: Layout::anonymous(tr, tr.t("sign-in-title"), "/sign-in".into()),
+        layout: Layout::anonymous(tr, training, tr.t("sign-in-title"), "/sign-in".into()),
         form: Form::new(tr),
         next: path.to_owned(),
         resume_path: path.to_owned(),
@@ -123,11 +123,11 @@ pub async fn submit(State(state): State<AppState>, request: axum::extract::Reque
                 (SessionStage::Full, Some(path)) if !resume_form.is_empty() => {
                     let layout = Layout::for_person(
                         tr,
+                        state.training(),
                         &signed_in.user.display_name,
                         Some(signed_in.user.role),
                         &signed_in.csrf_token,
                         tr.t("restore-title"),
-                        "",
                         path.clone(),
                     );
                     restore(layout, &path, &resume_form)
@@ -152,7 +152,7 @@ pub async fn submit(State(state): State<AppState>, request: axum::extract::Reque
             form.set("email", request.email.clone());
             form.add_form_error(problem_message(tr, &problem));
             let page = SignInPage {
-                layout: Layout::anonymous(tr, tr.t("sign-in-title"), "/sign-in".into()),
+                layout: Layout::anonymous(tr, state.training(), tr.t("sign-in-title"), "/sign-in".into()),
                 form,
                 next,
                 resume_path: data.get("_resume_path").unwrap_or("").to_owned(),
