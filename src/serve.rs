@@ -37,10 +37,16 @@ pub async fn serve(
     run_with(AppState { services, hsts, oidc }, bind, every).await
 }
 
-/// Makes the statistics now and then every `every`, for as long as the server runs. A failed refresh
-/// is logged and the previous figures stay published (with their own date).
+/// Makes the statistics every `every` for as long as the server runs, the first time at once unless
+/// the figures are younger than that (a restart does not redo a refresh just made: at a million
+/// customers one takes minutes of processor time). A failed refresh is logged and the previous
+/// figures stay published (with their own date).
 fn refresh_statistics_every(services: Services, every: std::time::Duration) {
     tokio::spawn(async move {
+        if let Ok(Some(refreshed_at)) = services.statistics_refreshed_at().await {
+            let age = (services.clock().now() - refreshed_at).to_std().unwrap_or_default();
+            tokio::time::sleep(every.saturating_sub(age)).await;
+        }
         loop {
             if let Err(error) = services.refresh_statistics().await {
                 tracing::error!(%error, "statistics refresh failed");

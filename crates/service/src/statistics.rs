@@ -137,15 +137,20 @@ impl Services {
 
     /// Makes the figures again: derives the facts of customers changed since the last refresh,
     /// aggregates everyone's, protects every figure, and replaces the published ones at once.
+    /// When the figures were last made, if ever (for scheduling the next refresh).
+    pub async fn statistics_refreshed_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, ServiceError> {
+        Ok(store::refresh_info(&self.db).await?.map(|info| info.refreshed_at))
+    }
+
     pub async fn refresh_statistics(&self) -> Result<Freshness, ServiceError> {
         let _one_at_a_time = self.statistics_refresh.lock().await;
         let started = Instant::now();
         let mut derived = 0i64;
+        let mut after = String::new();
         loop {
-            let batch = store::customers_without_facts(&self.db, DERIVE_BATCH).await?;
-            if batch.is_empty() {
-                break;
-            }
+            let batch = store::customers_without_facts(&self.db, &after, DERIVE_BATCH).await?;
+            let Some((last, _)) = batch.last() else { break };
+            after = last.id.clone();
             let facts: Vec<(String, String)> = batch
                 .iter()
                 .map(|(customer, records)| {
@@ -159,7 +164,7 @@ impl Services {
         }
         let as_of = self.clock.today();
         let mut aggregator = Aggregator::new(Options::new(as_of, self.statistics_threshold));
-        let mut after = String::new();
+        after.clear();
         loop {
             let page = store::facts_page(&self.db, &after, 10_000).await?;
             let Some((last, _)) = page.last() else { break };
