@@ -120,19 +120,51 @@ struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct DemoArgs {
+    #[command(subcommand)]
+    command: Option<DemoCommand>,
     /// Demo database URL.
-    #[arg(long, default_value = "sqlite://kotopolku-demo.db")]
+    #[arg(long, default_value = DEMO_DATABASE)]
     database_url: String,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
     /// How many synthetic customers a new demo database gets.
-    #[arg(long, default_value_t = 300)]
-    customers: u32,
+    #[arg(long, default_value_t = crate::demo::DEFAULT_CUSTOMERS)]
+    customers: u64,
     /// Seed of the synthetic data; the same seed gives the same customers.
-    #[arg(long, default_value_t = 2026)]
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
     seed: u64,
+    /// Minutes between refreshes of the statistics: by default every minute, so that the figures
+    /// follow what a trainee just did.
+    #[arg(long, default_value_t = 1)]
+    statistics_minutes: u64,
+}
+
+const DEMO_DATABASE: &str = "sqlite://kotopolku-demo.db";
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Fill a new or training database with synthetic customers, replacing what a training
+    /// database held; the same seed on the same day gives the same data.
+    Generate {
+        /// How many customers (each with the process records of their stage).
+        #[arg(long)]
+        customers: u64,
+        /// Seed of the synthetic data.
+        #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// sqlite://PATH or postgres://USER@HOST:PORT/DB
+        #[arg(long, env = "KOTOPOLKU_DATABASE_URL", default_value = DEMO_DATABASE)]
+        database_url: String,
+    },
+    /// Make a training database again as it was first made, dropping everything done in it.
+    Reset {
+        /// sqlite://PATH or postgres://USER@HOST:PORT/DB
+        #[arg(long, env = "KOTOPOLKU_DATABASE_URL", default_value = DEMO_DATABASE)]
+        database_url: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -155,8 +187,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {
-            let bind = config::bind_address(Some(args.bind), &FileConfig::default())?;
-            crate::demo::run(&args.database_url, bind, args.customers, args.seed).await?;
+            match args.command {
+                None => {
+                    let bind = config::bind_address(Some(args.bind), &FileConfig::default())?;
+                    let every = std::time::Duration::from_secs(args.statistics_minutes.max(1) * 60);
+                    crate::demo::run(&args.database_url, bind, args.customers, args.seed, every).await?;
+                }
+                Some(DemoCommand::Generate {
+                    customers,
+                    seed,
+                    database_url,
+                }) => crate::demo::generate(&database_url, customers, seed).await?,
+                Some(DemoCommand::Reset { database_url }) => crate::demo::reset(&database_url).await?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(args) => {

@@ -1,18 +1,21 @@
 //! `kotopolku demo`: a training environment on its own SQLite file, with demo organisations, a demo
 //! user for every role, and synthetic customers with their process records, each customer the
-//! responsibility of a demo caseworker of their unit.
+//! responsibility of a demo caseworker of their unit; `kotopolku demo generate` fills a training
+//! database of any size on either database, and `kotopolku demo reset` makes one again as it was.
 
 use std::net::SocketAddr;
 
 use kotopolku_domain::access::{OrganisationKind, Role};
-use kotopolku_domain::actor::{Actor, ActorKind};
-use kotopolku_domain::directory::{NewOrganisation, NewUser, Organisation, User};
-use kotopolku_domain::process::RecordBody;
+use kotopolku_domain::actor::Actor;
+use kotopolku_domain::directory::{NewOrganisation, NewUser};
 use kotopolku_service::{Clock, SecuritySettings, Services};
-use kotopolku_store::{Database, settings};
-use kotopolku_synthetic::{Generator, ProcessGenerator, SyntheticRecord, carry_measure_ids, link_measure};
+use kotopolku_store::{Database, PoolSettings, bulk_load, settings};
+use kotopolku_synthetic::Caseworker;
 
 use crate::serve;
+
+mod generate;
+mod progress;
 
 /// Demo accounts: e-mail, role, and which demo organisation they belong to. The password of each is
 /// `demo-` followed by the role, e.g. `demo-caseworker`.
@@ -25,27 +28,32 @@ const DEMO_USERS: &[(&str, Role)] = &[
     ("admin@demo.kotopolku.invalid", Role::Admin),
 ];
 
+/// Customers a new training database gets unless told otherwise, and the seed they are made from.
+pub const DEFAULT_CUSTOMERS: u64 = 300;
+pub const DEFAULT_SEED: u64 = 2026;
+/// A caseworker's caseload in a generated database: one caseworker for every so many customers.
+const CUSTOMERS_PER_CASEWORKER: u64 = 250;
+/// Where a training database keeps what it was made with, for `kotopolku demo reset`.
+const CUSTOMERS_SETTING: &str = "demo_customers";
+const SEED_SETTING: &str = "demo_seed";
+
 /// Opens (or creates) a demo database, seeds it on first use, and serves it.
-pub async fn run(database_url: &str, bind: SocketAddr, customers: u32, seed: u64) -> Result<(), String> {
+pub async fn run(
+    database_url: &str,
+    bind: SocketAddr,
+    customers: u64,
+    seed: u64,
+    statistics_every: std::time::Duration,
+) -> Result<(), String> {
     let db = serve::open(database_url).await?;
-    let services = Services::with_settings(
-        db.clone(),
-        Clock::system(),
-        SecuritySettings {
-            demo: true,
-            ..SecuritySettings::default()
-        },
-    );
-    let token = seed_if_new(&services, &db, customers, seed).await?;
+    let services = training_services(&db);
+    let token = match made_with(&db).await? {
+        Some(_) => None,
+        None => Some(build(&services, &db, database_url, customers, seed).await?),
+    };
     println!("Kotopolku training environment: synthetic data only, never enter real personal data.");
     println!("Database: {database_url}");
-    println!("Demo accounts (password: demo- followed by the role, e.g. demo-caseworker; no two-factor sign-in):");
-    for (email, role) in DEMO_USERS {
-        println!("  {:<18} {email}", role.as_str());
-    }
-    if let Some(token) = token {
-        println!("API token of the demo caseworker (shown once): {token}");
-    }
+    print_accounts(token.as_deref());
     println!(
         "Open http://{bind}/ in a browser and sign in as caseworker@demo.kotopolku.invalid, password demo-caseworker."
     );
@@ -58,30 +66,112 @@ pub async fn run(database_url: &str, bind: SocketAddr, customers: u32, seed: u64
             oidc: None,
         },
         bind,
-        // A training environment: figures follow what the trainee just did within a minute.
-        std::time::Duration::from_secs(60),
+        statistics_every,
     )
     .await
 }
 
-/// Seeds a new database and returns a caseworker API token; leaves an existing demo database as it
-/// is; refuses any other database.
-async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u64) -> Result<Option<String>, String> {
-    let environment = settings::get(db, settings::ENVIRONMENT)
-        .await
-        .map_err(|e| e.to_string())?;
-    match environment.as_deref() {
-        Some("demo") => return Ok(None),
-        Some(other) => return Err(format!("refusing to use a database marked as {other:?} for the demo")),
-        None => {}
+/// `kotopolku demo generate`: fills a new or training database with `customers` synthetic
+/// customers made from `seed`, replacing what a training database held.
+pub async fn generate(database_url: &str, customers: u64, seed: u64) -> Result<(), String> {
+    let db = serve::open(database_url).await?;
+    let services = training_services(&db);
+    made_with(&db).await?;
+    wipe(&db).await?;
+    let token = build(&services, &db, database_url, customers, seed).await?;
+    print_accounts(Some(&token));
+    println!("Start it with: kotopolku demo --database-url {database_url}");
+    db.close().await;
+    Ok(())
+}
+
+/// `kotopolku demo reset`: makes a training database again as it was first made (the same number of
+/// customers from the same seed, their dates counted from today), dropping everything done in it.
+pub async fn reset(database_url: &str) -> Result<(), String> {
+    let db = serve::open(database_url).await?;
+    let services = training_services(&db);
+    let (customers, seed) = made_with(&db).await?.unwrap_or((DEFAULT_CUSTOMERS, DEFAULT_SEED));
+    wipe(&db).await?;
+    let token = build(&services, &db, database_url, customers, seed).await?;
+    println!("The training database is as it was first made.");
+    print_accounts(Some(&token));
+    db.close().await;
+    Ok(())
+}
+
+fn training_services(db: &Database) -> Services {
+    Services::with_settings(
+        db.clone(),
+        Clock::system(),
+        SecuritySettings {
+            demo: true,
+            ..SecuritySettings::default()
+        },
+    )
+}
+
+/// What a training database was made with; `None` for an empty database; an error for any
+/// database that holds anything but demo data.
+async fn made_with(db: &Database) -> Result<Option<(u64, u64)>, String> {
+    let get = |key| settings::get(db, key);
+    match get(settings::ENVIRONMENT).await.map_err(|e| e.to_string())?.as_deref() {
+        Some("demo") => {
+            let number = |value: Option<String>, default| value.and_then(|v| v.parse().ok()).unwrap_or(default);
+            let customers = number(
+                get(CUSTOMERS_SETTING).await.map_err(|e| e.to_string())?,
+                DEFAULT_CUSTOMERS,
+            );
+            let seed = number(get(SEED_SETTING).await.map_err(|e| e.to_string())?, DEFAULT_SEED);
+            Ok(Some((customers, seed)))
+        }
+        Some(other) => Err(format!("refusing to use a database marked as {other:?} for the demo")),
+        None if settings::has_customers(db).await.map_err(|e| e.to_string())? => {
+            Err("refusing to use a database that holds data which is not demo data".into())
+        }
+        None => Ok(None),
     }
-    if settings::has_customers(db).await.map_err(|e| e.to_string())? {
-        return Err("refusing to use a database that holds data which is not demo data".into());
-    }
+}
+
+/// Empties a database already known to be a training one (or empty).
+async fn wipe(db: &Database) -> Result<(), String> {
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;
-    settings::set(&mut tx, settings::ENVIRONMENT, "demo")
+    kotopolku_store::training::wipe(&mut tx)
         .await
         .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
+}
+
+fn print_accounts(token: Option<&str>) {
+    println!("Demo accounts (password: demo- followed by the role, e.g. demo-caseworker; no two-factor sign-in):");
+    for (email, role) in DEMO_USERS {
+        println!("  {:<18} {email}", role.as_str());
+    }
+    println!(
+        "  (a generated database has more caseworkers: caseworker-2@demo.kotopolku.invalid and on, password demo-caseworker)"
+    );
+    if let Some(token) = token {
+        println!("API token for scripts (an integration's, shown once): {token}");
+    }
+}
+
+/// Fills an empty database: the demo setting, the demo users, a caseworker for every 250 customers,
+/// and the customers; returns an API token for scripts.
+async fn build(
+    services: &Services,
+    db: &Database,
+    database_url: &str,
+    customers: u64,
+    seed: u64,
+) -> Result<String, String> {
+    let failed = |e: kotopolku_service::ServiceError| format!("seeding failed: {e}");
+    let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+    for (key, value) in [
+        (settings::ENVIRONMENT, "demo".to_owned()),
+        (CUSTOMERS_SETTING, customers.to_string()),
+        (SEED_SETTING, seed.to_string()),
+    ] {
+        settings::set(&mut tx, key, &value).await.map_err(|e| e.to_string())?;
+    }
     tx.commit().await.map_err(|e| e.to_string())?;
 
     let system = Actor::system();
@@ -110,117 +200,99 @@ async fn seed_if_new(services: &Services, db: &Database, customers: u32, seed: u
     ];
     let mut orgs = std::collections::HashMap::new();
     for new in &new_orgs {
-        let org = services
-            .create_organisation(&system, new)
-            .await
-            .map_err(|e| format!("seeding failed: {e}"))?;
+        let org = services.create_organisation(&system, new).await.map_err(failed)?;
         orgs.insert(org.kind, org);
     }
-    let org_ids: std::collections::HashMap<OrganisationKind, String> =
-        orgs.iter().map(|(kind, org)| (*kind, org.id.clone())).collect();
-    // The caseworkers customers are assigned to, each acting in their own unit.
+    let unit = orgs
+        .get(&OrganisationKind::MunicipalUnit)
+        .cloned()
+        .ok_or("seeding failed: no municipal unit")?;
     let mut caseworkers = Vec::new();
     for (email, role) in DEMO_USERS {
         let new = NewUser {
             email: (*email).into(),
             display_name: format!("Demo {}", role.as_str().replace('_', " ")),
-            organisation_id: org_ids.get(&role.organisation_kind()).cloned().unwrap_or_default(),
+            organisation_id: orgs
+                .get(&role.organisation_kind())
+                .map(|o| o.id.clone())
+                .unwrap_or_default(),
             role: *role,
         };
         let user = services
             .create_demo_user(&new, &format!("demo-{}", role.as_str()))
             .await
-            .map_err(|e| format!("seeding failed: {e}"))?;
-        if *role == Role::Caseworker
-            && let Some(org) = orgs.values().find(|o| o.id == user.organisation_id)
-        {
-            caseworkers.push((user_actor(&user, org), org.municipalities.clone()));
+            .map_err(failed)?;
+        if *role == Role::Caseworker {
+            caseworkers.push(user);
         }
     }
-    let unit = org_ids
-        .get(&OrganisationKind::MunicipalUnit)
-        .cloned()
-        .unwrap_or_default();
+    let more: Vec<NewUser> = (2..=(customers / CUSTOMERS_PER_CASEWORKER).max(1))
+        .map(|n| NewUser {
+            email: format!("caseworker-{n}@demo.kotopolku.invalid"),
+            display_name: format!("Demo caseworker {n}"),
+            organisation_id: unit.id.clone(),
+            role: Role::Caseworker,
+        })
+        .collect();
+    if !more.is_empty() {
+        caseworkers.extend(
+            services
+                .create_demo_users(&more, "demo-caseworker")
+                .await
+                .map_err(failed)?,
+        );
+    }
     let token = services
-        .create_token(&system, &unit, Role::Caseworker, "demo caseworker", 365)
+        .create_token(&system, &unit.id, Role::Caseworker, "demo caseworker", 365)
         .await
-        .map_err(|e| format!("seeding failed: {e}"))?;
+        .map_err(failed)?;
 
+    let serving = kotopolku_synthetic::caseworker_municipalities(caseworkers.len());
+    let caseworkers: Vec<Caseworker> = caseworkers
+        .iter()
+        .zip(serving)
+        .map(|(user, municipalities)| Caseworker {
+            id: user.id.clone(),
+            name: user.display_name.clone(),
+            municipalities,
+        })
+        .collect();
+    let fallback = Caseworker {
+        id: system.id.clone(),
+        name: system.display_name.clone(),
+        municipalities: Vec::new(),
+    };
     let today = services.clock().today();
-    let mut generator = Generator::new(seed, today);
-    let mut process = ProcessGenerator::new(seed, today);
-    let mut records = 0;
-    for i in 0..customers {
-        let mut customer = generator.customer();
-        // Each customer is the responsibility of one of their unit's caseworkers, in turn.
-        let unit: Vec<&Actor> = caseworkers
-            .iter()
-            .filter(|(_, municipalities)| municipalities.contains(&customer.municipality_code))
-            .map(|(actor, _)| actor)
-            .collect();
-        let caseworker = (!unit.is_empty()).then(|| unit[i as usize % unit.len()]);
-        customer.responsible_caseworker = caseworker.map(|c| c.id.clone());
-        let registered = services
-            .register_customer(&system, &customer, true)
-            .await
-            .map_err(|e| format!("seeding failed: {e}"))?;
-        let (actor, name) = caseworker.map_or((&system, "Kotopolku"), |c| (c, c.display_name.as_str()));
-        let generated = process.records(&customer, name);
-        records += generated.len();
-        add_records(services, actor, &registered.id, generated)
-            .await
-            .map_err(|e| format!("seeding failed: {e}"))?;
-    }
-    println!("Seeded {customers} synthetic customers with {records} process records (seed {seed}).");
-    Ok(Some(token.secret))
-}
-
-/// A demo user acting in their organisation, as if signed in.
-fn user_actor(user: &User, org: &Organisation) -> Actor {
-    Actor {
-        id: user.id.clone(),
-        display_name: user.display_name.clone(),
-        kind: ActorKind::User,
-        role: Some(user.role),
-        organisation_id: Some(org.id.clone()),
-        jurisdiction: Some(org.jurisdiction()),
-        purpose: None,
-        request_id: None,
-        client_address: None,
-    }
-}
-
-/// Adds a customer's synthetic records through the service layer, each version after the first as
-/// a revision of the one before, so that every record is validated as a caseworker's would be.
-async fn add_records(
-    services: &Services,
-    actor: &Actor,
-    customer_id: &str,
-    records: Vec<SyntheticRecord>,
-) -> Result<(), kotopolku_service::ServiceError> {
-    // The saved current version of each record so far, for the measure ids plans were given.
-    let mut saved: Vec<RecordBody> = Vec::with_capacity(records.len());
-    for record in records {
-        let mut current: Option<kotopolku_domain::process::ProcessRecord> = None;
-        for mut body in record.versions {
-            if let Some(at) = record.measure
-                && let Some(plan) = saved.get(at.record)
-            {
-                link_measure(&mut body, plan, at);
-            }
-            current = Some(match current {
-                None => services.add_record(actor, customer_id, body).await?,
-                Some(previous) => {
-                    carry_measure_ids(&previous.content, &mut body);
-                    services
-                        .revise_record(actor, customer_id, &previous.id, previous.version, body)
-                        .await?
-                }
-            });
-        }
-        if let Some(current) = current {
-            saved.push(current.content);
-        }
-    }
-    Ok(())
+    // A connection of its own that does not wait for each batch to reach the disk; the database is
+    // empty until the load ends, and a failed load is made again from the start.
+    let bulk = Database::connect_with(database_url, &PoolSettings::bulk_load())
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let started = std::time::Instant::now();
+    let made = generate::customers(&bulk, seed, today, caseworkers, fallback, customers).await;
+    let analysed = bulk_load::refresh_planner_statistics(&bulk).await;
+    bulk.close().await;
+    let made = made?;
+    analysed.map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+    kotopolku_service::audit::record_success(
+        &mut tx,
+        &system,
+        "training.generate",
+        kotopolku_service::audit::Target::default(),
+        services.clock().now(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    println!(
+        "Generated {} synthetic customers with {} process records ({} versions) in {:.1} s, planner statistics \
+         included (seed {seed}, as of {today}).",
+        made.customers,
+        made.records,
+        made.versions,
+        took.as_secs_f64()
+    );
+    Ok(token.secret)
 }

@@ -404,7 +404,7 @@ fn demo_seeds_a_new_database_and_refuses_real_data() {
     let token = server
         .stdout
         .lines()
-        .find_map(|l| l.strip_prefix("API token of the demo caseworker (shown once): "))
+        .find_map(|l| l.strip_prefix("API token for scripts (an integration's, shown once): "))
         .map(str::to_owned)
         .expect("the demo prints a caseworker token");
     server.token = Some(token.clone());

@@ -11,6 +11,7 @@ mod access;
 mod cli;
 mod customers_api;
 mod demo;
+mod demo_data;
 mod oidc;
 mod pages;
 mod process;

@@ -103,6 +103,53 @@ impl Services {
             .user)
     }
 
+    /// Demo users of a training database who all have one known password, hashed once however many
+    /// there are (a generated database has a caseworker for every 250 customers).
+    pub async fn create_demo_users(&self, new: &[NewUser], password: &str) -> Result<Vec<User>, ServiceError> {
+        let password_hash = hash_password(password.to_owned()).await?;
+        let now = self.clock.now();
+        let mut organisations = std::collections::HashMap::new();
+        let mut records = Vec::with_capacity(new.len());
+        for user in new {
+            if !organisations.contains_key(&user.organisation_id) {
+                let organisation = store::organisation(&self.db, &user.organisation_id).await?;
+                organisations.insert(user.organisation_id.clone(), organisation);
+            }
+            let organisation = organisations.get(&user.organisation_id).and_then(Option::as_ref);
+            let email = user.validate(organisation).map_err(ServiceError::Validation)?;
+            records.push(UserRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                email,
+                display_name: user.display_name.trim().to_owned(),
+                organisation_id: user.organisation_id.clone(),
+                role: user.role.as_str().to_owned(),
+                password_hash: password_hash.clone(),
+                password_must_change: false,
+                totp_secret: None,
+                totp_enabled: false,
+                totp_last_step: None,
+                failed_sign_ins: 0,
+                locked_until: None,
+                disabled: false,
+                created_at: now,
+            });
+        }
+        let mut tx = self.db.begin().await?;
+        for record in &records {
+            store::insert_user(&mut tx, record).await?;
+            audit::record_success(
+                &mut tx,
+                &Actor::system(),
+                "user.create",
+                Target::of("user", &record.id),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        records.iter().map(|r| Ok(r.user()?)).collect()
+    }
+
     async fn insert_user(
         &self,
         actor: &Actor,

@@ -224,7 +224,7 @@ pub async fn update(tx: &mut Tx, customer: &Customer, expected_version: i64) -> 
 }
 
 /// The distinct folded words of a customer's names, one index row each.
-fn name_tokens(d: &CustomerData) -> Vec<String> {
+pub(crate) fn name_tokens(d: &CustomerData) -> Vec<String> {
     let mut tokens = names::tokens(&d.family_name);
     tokens.extend(names::tokens(&d.given_names));
     tokens.sort();

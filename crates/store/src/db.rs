@@ -67,6 +67,9 @@ macro_rules! with_tx {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// For writing generated data in bulk only: commits are not waited on to reach the disk (a
+    /// crash loses the load, which is then made again), and SQLite keeps more pages in memory.
+    pub bulk_load: bool,
 }
 
 impl Default for PoolSettings {
@@ -74,6 +77,18 @@ impl Default for PoolSettings {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(10),
+            bulk_load: false,
+        }
+    }
+}
+
+impl PoolSettings {
+    /// One connection that writes generated data in bulk (see [`PoolSettings::bulk_load`]).
+    pub fn bulk_load() -> Self {
+        Self {
+            max_connections: 1,
+            bulk_load: true,
+            ..Self::default()
         }
     }
 }
@@ -96,11 +111,21 @@ impl Database {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: a transaction that returned is on disk, also after a power cut.
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(if settings.bulk_load {
+                    SqliteSynchronous::Off
+                } else {
+                    SqliteSynchronous::Full
+                })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", if settings.bulk_load { "-262144" } else { "-32000" });
+            // A bulk load's statements are slow by design; logging each would drown the progress bar.
+            let options = if settings.bulk_load {
+                sqlx::ConnectOptions::disable_statement_logging(options)
+            } else {
+                options
+            };
             let pool = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
@@ -108,7 +133,11 @@ impl Database {
                 .await?;
             Ok(Database::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url)?;
+            let mut options = PgConnectOptions::from_str(url)?;
+            if settings.bulk_load {
+                options =
+                    sqlx::ConnectOptions::disable_statement_logging(options.options([("synchronous_commit", "off")]));
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)

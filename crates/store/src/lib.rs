@@ -9,14 +9,16 @@ mod db;
 mod error;
 
 pub mod audit;
+pub mod bulk_load;
 pub mod customers;
 pub mod directory;
 pub mod process;
 pub mod repository_export;
 pub mod settings;
 pub mod statistics;
+pub mod training;
 
-pub use db::{Backend, Database, Tx};
+pub use db::{Backend, Database, PoolSettings, Tx};
 pub use error::StoreError;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;

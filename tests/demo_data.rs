@@ -1,0 +1,227 @@
+//! `kotopolku demo generate` and `kotopolku demo reset` as an operator runs them, on both databases:
+//! the same seed gives the same data, reset brings back what was first made, and a database holding
+//! anything but demo data is refused and left as it was.
+
+use std::collections::{BTreeMap, HashSet};
+use std::process::Command;
+
+use kotopolku_store::{Backend, Database};
+
+use crate::support::TestDatabase;
+
+fn demo(args: &[&str], database_url: &str) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kotopolku"));
+    for var in ["KOTOPOLKU_DATABASE_URL", "KOTOPOLKU_BIND", "KOTOPOLKU_CONFIG"] {
+        command.env_remove(var);
+    }
+    let out = command
+        .arg("demo")
+        .args(args)
+        .args(["--database-url", database_url])
+        .output()
+        .expect("run kotopolku");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn generate(customers: &str, seed: &str, url: &str) {
+    let (code, stdout, stderr) = demo(&["generate", "--customers", customers, "--seed", seed], url);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("Generated {customers} synthetic customers")),
+        "{stdout}"
+    );
+    // The progress bar goes to standard error.
+    assert!(
+        stderr.contains(&format!("{customers}/{customers} customers 100%")),
+        "{stderr}"
+    );
+}
+
+/// Every customer and record version as text, with users by e-mail (their ids are new each time).
+async fn snapshot(db: &Database) -> Vec<String> {
+    let customers = "SELECT c.id, c.identity_code, c.family_name, c.given_names, CAST(c.birth_date AS TEXT), \
+        c.municipality_code, c.street_address, CAST(c.customership_start AS TEXT), \
+        CAST(c.customership_end AS TEXT), c.end_reason, u.email \
+        FROM customers c LEFT JOIN users u ON u.id = c.responsible_caseworker ORDER BY c.id";
+    let records = "SELECT r.id, CAST(r.version AS TEXT), r.customer_id, r.kind, CAST(r.is_current AS TEXT), \
+        r.body, CAST(r.created_at AS TEXT), u.email \
+        FROM process_records r LEFT JOIN users u ON u.id = r.created_by ORDER BY r.id, r.version";
+    let mut rows = Vec::new();
+    for sql in [customers, records] {
+        let fetched: Vec<Vec<Option<String>>> = match db {
+            Database::Sqlite(pool) => {
+                use sqlx::Row;
+                sqlx::query(sql)
+                    .fetch_all(pool)
+                    .await
+                    .expect("snapshot")
+                    .iter()
+                    .map(|row| (0..row.len()).map(|i| row.get::<Option<String>, _>(i)).collect())
+                    .collect()
+            }
+            Database::Postgres(pool) => {
+                use sqlx::Row;
+                sqlx::query(sql)
+                    .fetch_all(pool)
+                    .await
+                    .expect("snapshot")
+                    .iter()
+                    .map(|row| (0..row.len()).map(|i| row.get::<Option<String>, _>(i)).collect())
+                    .collect()
+            }
+        };
+        rows.extend(fetched.into_iter().map(|r| format!("{r:?}")));
+    }
+    rows
+}
+
+async fn count(db: &Database, sql: &'static str) -> i64 {
+    match db {
+        Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.expect("count"),
+        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.expect("count"),
+    }
+}
+
+async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
+    let test = TestDatabase::new(backend).await;
+    generate("600", "5", &test.url);
+    let first = snapshot(&test.db).await;
+    assert_eq!(count(&test.db, "SELECT COUNT(*) FROM customers").await, 600);
+
+    // What a training database holds: 600 customers shared by two caseworkers (one for every 250),
+    // every identity code a temporary one, families that came together, ended customerships, and
+    // each customer's records in several versions.
+    let caseworkers = count(
+        &test.db,
+        "SELECT COUNT(DISTINCT responsible_caseworker) FROM customers WHERE responsible_caseworker IS NOT NULL",
+    )
+    .await;
+    assert_eq!(caseworkers, 2);
+    let codes: Vec<Option<String>> = match &test.db {
+        Database::Sqlite(pool) => sqlx::query_scalar("SELECT identity_code FROM customers")
+            .fetch_all(pool)
+            .await
+            .expect("codes"),
+        Database::Postgres(pool) => sqlx::query_scalar("SELECT identity_code FROM customers")
+            .fetch_all(pool)
+            .await
+            .expect("codes"),
+    };
+    let codes: Vec<String> = codes.into_iter().flatten().collect();
+    assert!(codes.len() > 300, "{} identity codes", codes.len());
+    for code in &codes {
+        let individual: u32 = code[7..10].parse().expect("individual number");
+        assert!((900..=999).contains(&individual), "{code} is not a temporary code");
+    }
+    assert_eq!(codes.iter().collect::<HashSet<_>>().len(), codes.len(), "codes repeat");
+    let households = count(
+        &test.db,
+        "SELECT COUNT(*) FROM (SELECT family_name, street_address, customership_start FROM customers \
+         GROUP BY family_name, street_address, customership_start HAVING COUNT(*) > 1) AS families",
+    )
+    .await;
+    assert!(households > 20, "{households} families");
+    let ended = count(
+        &test.db,
+        "SELECT COUNT(*) FROM customers WHERE customership_end IS NOT NULL",
+    )
+    .await;
+    assert!(ended > 10, "{ended} ended customerships");
+    let revised = count(&test.db, "SELECT COUNT(*) FROM process_records WHERE version > 1").await;
+    assert!(revised > 100, "{revised} revisions");
+    let mut by_kind = BTreeMap::new();
+    for kind in ["assessment", "plan", "referral", "note", "appointment", "programme"] {
+        let n = match &test.db {
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM process_records WHERE kind = $1 AND is_current")
+                    .bind(kind)
+                    .fetch_one(pool)
+                    .await
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM process_records WHERE kind = $1 AND is_current")
+                    .bind(kind)
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+        .expect("count");
+        by_kind.insert(kind, n);
+    }
+    assert!(by_kind.values().all(|n| *n > 0), "{by_kind:?}");
+
+    // The same seed again gives the same data; another seed other data.
+    generate("600", "5", &test.url);
+    assert!(snapshot(&test.db).await == first, "the same seed made different data");
+    generate("600", "6", &test.url);
+    assert!(snapshot(&test.db).await != first, "another seed made the same data");
+
+    // Reset makes the database again as it was first made (here: by the last generate), dropping
+    // what was done in it.
+    let made = snapshot(&test.db).await;
+    match &test.db {
+        Database::Sqlite(pool) => sqlx::query("UPDATE customers SET family_name = 'Changed'")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        Database::Postgres(pool) => sqlx::query("UPDATE customers SET family_name = 'Changed'")
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    }
+    .expect("change");
+    assert!(snapshot(&test.db).await != made);
+    let (code, stdout, stderr) = demo(&["reset"], &test.url);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        snapshot(&test.db).await == made,
+        "reset did not restore the generated data"
+    );
+    test.finish().await;
+}
+
+async fn generate_refuses_a_database_that_is_not_a_training_one(backend: Backend) {
+    let test = TestDatabase::new(backend).await;
+    let services = kotopolku_service::Services::new(test.db.clone(), kotopolku_service::Clock::system());
+    let input: kotopolku_domain::customer::CustomerInput = serde_json::from_value(serde_json::json!({
+        "family_name": "Oikea", "given_names": "Asiakas", "birth_date": "1980-01-01",
+        "municipality_code": "091", "customership_start": "2026-01-01"
+    }))
+    .expect("input");
+    services
+        .register_customer(&kotopolku_domain::actor::Actor::system(), &input, true)
+        .await
+        .expect("register");
+    let before = snapshot(&test.db).await;
+    for args in [&["generate", "--customers", "10"][..], &["reset"][..]] {
+        let (code, _, stderr) = demo(args, &test.url);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(stderr.contains("not demo data"), "{args:?}: {stderr}");
+        assert!(snapshot(&test.db).await == before, "{args:?} changed the database");
+    }
+    test.finish().await;
+}
+
+#[tokio::test]
+async fn generate_is_deterministic_and_reset_restores_on_sqlite() {
+    generate_is_deterministic_and_reset_restores(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn generate_is_deterministic_and_reset_restores_on_postgres() {
+    generate_is_deterministic_and_reset_restores(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn generate_refuses_a_database_that_is_not_a_training_one_on_sqlite() {
+    generate_refuses_a_database_that_is_not_a_training_one(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn generate_refuses_a_database_that_is_not_a_training_one_on_postgres() {
+    generate_refuses_a_database_that_is_not_a_training_one(Backend::Postgres).await;
+}
