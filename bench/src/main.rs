@@ -18,6 +18,7 @@
 //! `statistics.rs`).
 
 mod customer_page;
+mod load;
 mod statistics;
 
 use std::time::{Duration, Instant};
@@ -46,17 +47,23 @@ struct Options {
     queries: usize,
     backends: Vec<&'static str>,
     postgres_url: String,
+    /// For `load`: a database made by `kotopolku demo generate`, and the server binary to run on it.
+    database_url: Option<String>,
+    server: std::path::PathBuf,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let command = match args.next().as_deref() {
-        Some(command @ ("search" | "reads" | "worklist" | "customer-page" | "statistics")) => command.to_owned(),
+        Some(command @ ("search" | "reads" | "worklist" | "customer-page" | "statistics" | "load")) => {
+            command.to_owned()
+        }
         _ => {
             return Err(
                 "usage: kotopolku-bench search|reads|worklist|customer-page|statistics [--customers N] [--queries N] \
                         [--clients N] [--seconds N] [--pages N] [--write-audit on|off] [--requests N] \
-                        [--export-dir DIR] [--backend sqlite|postgres|both] [--postgres-url URL]"
+                        [--export-dir DIR] [--backend sqlite|postgres|both] [--postgres-url URL]\n       \
+                 kotopolku-bench load --database-url URL [--server PATH] [--clients N] [--seconds N]"
                     .into(),
             );
         }
@@ -74,6 +81,8 @@ fn parse_options() -> Result<Options, String> {
         backends: vec!["sqlite", "postgres"],
         postgres_url: std::env::var("KOTOPOLKU_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        database_url: None,
+        server: "target/release/kotopolku".into(),
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -93,6 +102,8 @@ fn parse_options() -> Result<Options, String> {
             }
             "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds: a number")?,
             "--postgres-url" => options.postgres_url = value,
+            "--database-url" => options.database_url = Some(value),
+            "--server" => options.server = value.into(),
             "--backend" => {
                 options.backends = match value.as_str() {
                     "sqlite" => vec!["sqlite"],
@@ -116,6 +127,23 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    if options.command == "load" {
+        let Some(database_url) = options.database_url.clone() else {
+            eprintln!("load: --database-url of a database made by 'kotopolku demo generate' is needed");
+            std::process::exit(2);
+        };
+        let load = load::LoadOptions {
+            database_url,
+            server: options.server.clone(),
+            clients: options.clients.unwrap_or(50),
+            seconds: options.seconds,
+        };
+        if let Err(message) = load::run(&load).await {
+            eprintln!("load: {message}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if options.command == "search" {
         println!(
             "customer search over HTTP, one sequential client, {} customers, {} queries per kind",
