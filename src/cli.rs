@@ -147,7 +147,7 @@ const DEMO_DATABASE: &str = "sqlite://kotopolku-demo.db";
 #[derive(Debug, Subcommand)]
 enum DemoCommand {
     /// Fill a new or training database with synthetic customers, replacing what a training
-    /// database held; the same seed on the same day gives the same data.
+    /// database held; the same seed on the same day (or with the same --as-of) gives the same data.
     Generate {
         /// How many customers (each with the process records of their stage).
         #[arg(long)]
@@ -155,6 +155,10 @@ enum DemoCommand {
         /// Seed of the synthetic data.
         #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
         seed: u64,
+        /// Make the data as of this day (YYYY-MM-DD, today or earlier) instead of today, so that the
+        /// same seed gives the same data on any day.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
         /// sqlite://PATH or postgres://USER@HOST:PORT/DB
         #[arg(long, env = "KOTOPOLKU_DATABASE_URL", default_value = DEMO_DATABASE)]
         database_url: String,
@@ -191,13 +195,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => {
                     let bind = config::bind_address(Some(args.bind), &FileConfig::default())?;
                     let every = std::time::Duration::from_secs(args.statistics_minutes.max(1) * 60);
-                    crate::demo::run(&args.database_url, bind, args.customers, args.seed, every).await?;
+                    let recipe = crate::demo::Recipe {
+                        customers: args.customers,
+                        seed: args.seed,
+                        as_of: None,
+                    };
+                    crate::demo::run(&args.database_url, bind, recipe, every).await?;
                 }
                 Some(DemoCommand::Generate {
                     customers,
                     seed,
+                    as_of,
                     database_url,
-                }) => crate::demo::generate(&database_url, customers, seed).await?,
+                }) => crate::demo::generate(&database_url, crate::demo::Recipe { customers, seed, as_of }).await?,
                 Some(DemoCommand::Reset { database_url }) => crate::demo::reset(&database_url).await?,
             }
             Ok(ExitCode::SUCCESS)

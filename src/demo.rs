@@ -5,6 +5,8 @@
 
 use std::net::SocketAddr;
 
+use chrono::NaiveDate;
+
 use kotopolku_domain::access::{OrganisationKind, Role};
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::directory::{NewOrganisation, NewUser};
@@ -36,20 +38,39 @@ const CUSTOMERS_PER_CASEWORKER: u64 = 250;
 /// Where a training database keeps what it was made with, for `kotopolku demo reset`.
 const CUSTOMERS_SETTING: &str = "demo_customers";
 const SEED_SETTING: &str = "demo_seed";
+const AS_OF_SETTING: &str = "demo_as_of";
+
+/// What synthetic data a training database is made of: the same recipe makes the same data.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipe {
+    pub customers: u64,
+    pub seed: u64,
+    /// The day the data is made as of; `None` for the day it is made (dates move with it).
+    pub as_of: Option<NaiveDate>,
+}
+
+impl Recipe {
+    /// Refuses a recipe that cannot be made, before anything is changed.
+    fn check(&self, today: NaiveDate) -> Result<(), String> {
+        if self.as_of.is_some_and(|day| day > today) {
+            return Err("--as-of: a day in the future; synthetic data is made as of today or earlier".into());
+        }
+        Ok(())
+    }
+}
 
 /// Opens (or creates) a demo database, seeds it on first use, and serves it.
 pub async fn run(
     database_url: &str,
     bind: SocketAddr,
-    customers: u64,
-    seed: u64,
+    recipe: Recipe,
     statistics_every: std::time::Duration,
 ) -> Result<(), String> {
     let db = serve::open(database_url).await?;
     let services = training_services(&db);
     let token = match made_with(&db).await? {
         Some(_) => None,
-        None => Some(build(&services, &db, database_url, customers, seed).await?),
+        None => Some(build(&services, &db, database_url, recipe).await?),
     };
     println!("Kotopolku training environment: synthetic data only, never enter real personal data.");
     println!("Database: {database_url}");
@@ -71,14 +92,15 @@ pub async fn run(
     .await
 }
 
-/// `kotopolku demo generate`: fills a new or training database with `customers` synthetic
-/// customers made from `seed`, replacing what a training database held.
-pub async fn generate(database_url: &str, customers: u64, seed: u64) -> Result<(), String> {
+/// `kotopolku demo generate`: fills a new or training database with synthetic customers made by
+/// `recipe`, replacing what a training database held.
+pub async fn generate(database_url: &str, recipe: Recipe) -> Result<(), String> {
     let db = serve::open(database_url).await?;
     let services = training_services(&db);
     made_with(&db).await?;
+    recipe.check(services.clock().today())?;
     wipe(&db).await?;
-    let token = build(&services, &db, database_url, customers, seed).await?;
+    let token = build(&services, &db, database_url, recipe).await?;
     print_accounts(Some(&token));
     println!("Start it with: kotopolku demo --database-url {database_url}");
     db.close().await;
@@ -86,13 +108,18 @@ pub async fn generate(database_url: &str, customers: u64, seed: u64) -> Result<(
 }
 
 /// `kotopolku demo reset`: makes a training database again as it was first made (the same number of
-/// customers from the same seed, their dates counted from today), dropping everything done in it.
+/// customers from the same seed, their dates counted from today unless it was made as of a given
+/// day), dropping everything done in it.
 pub async fn reset(database_url: &str) -> Result<(), String> {
     let db = serve::open(database_url).await?;
     let services = training_services(&db);
-    let (customers, seed) = made_with(&db).await?.unwrap_or((DEFAULT_CUSTOMERS, DEFAULT_SEED));
+    let recipe = made_with(&db).await?.unwrap_or(Recipe {
+        customers: DEFAULT_CUSTOMERS,
+        seed: DEFAULT_SEED,
+        as_of: None,
+    });
     wipe(&db).await?;
-    let token = build(&services, &db, database_url, customers, seed).await?;
+    let token = build(&services, &db, database_url, recipe).await?;
     println!("The training database is as it was first made.");
     print_accounts(Some(&token));
     db.close().await;
@@ -112,7 +139,7 @@ fn training_services(db: &Database) -> Services {
 
 /// What a training database was made with; `None` for an empty database; an error for any
 /// database that holds anything but demo data.
-async fn made_with(db: &Database) -> Result<Option<(u64, u64)>, String> {
+async fn made_with(db: &Database) -> Result<Option<Recipe>, String> {
     let get = |key| settings::get(db, key);
     match get(settings::ENVIRONMENT).await.map_err(|e| e.to_string())?.as_deref() {
         Some("demo") => {
@@ -122,7 +149,11 @@ async fn made_with(db: &Database) -> Result<Option<(u64, u64)>, String> {
                 DEFAULT_CUSTOMERS,
             );
             let seed = number(get(SEED_SETTING).await.map_err(|e| e.to_string())?, DEFAULT_SEED);
-            Ok(Some((customers, seed)))
+            let as_of = get(AS_OF_SETTING)
+                .await
+                .map_err(|e| e.to_string())?
+                .and_then(|day| day.parse().ok());
+            Ok(Some(Recipe { customers, seed, as_of }))
         }
         Some(other) => Err(format!("refusing to use a database marked as {other:?} for the demo")),
         None if settings::has_customers(db).await.map_err(|e| e.to_string())? => {
@@ -156,20 +187,20 @@ fn print_accounts(token: Option<&str>) {
 
 /// Fills an empty database: the demo setting, the demo users, a caseworker for every 250 customers,
 /// and the customers; returns an API token for scripts.
-async fn build(
-    services: &Services,
-    db: &Database,
-    database_url: &str,
-    customers: u64,
-    seed: u64,
-) -> Result<String, String> {
+async fn build(services: &Services, db: &Database, database_url: &str, recipe: Recipe) -> Result<String, String> {
+    let Recipe { customers, seed, as_of } = recipe;
+    let today = services.clock().today();
+    recipe.check(today)?;
     let failed = |e: kotopolku_service::ServiceError| format!("seeding failed: {e}");
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;
     for (key, value) in [
         (settings::ENVIRONMENT, "demo".to_owned()),
         (CUSTOMERS_SETTING, customers.to_string()),
         (SEED_SETTING, seed.to_string()),
-    ] {
+    ]
+    .into_iter()
+    .chain(as_of.map(|day| (AS_OF_SETTING, day.to_string())))
+    {
         settings::set(&mut tx, key, &value).await.map_err(|e| e.to_string())?;
     }
     tx.commit().await.map_err(|e| e.to_string())?;
@@ -262,7 +293,7 @@ async fn build(
         name: system.display_name.clone(),
         municipalities: Vec::new(),
     };
-    let today = services.clock().today();
+    let today = as_of.unwrap_or(today);
     // A connection of its own that does not wait for each batch to reach the disk; the database is
     // empty until the load ends, and a failed load is made again from the start.
     let bulk = Database::connect_with(database_url, &PoolSettings::bulk_load())

@@ -28,7 +28,12 @@ fn demo(args: &[&str], database_url: &str) -> (i32, String, String) {
 }
 
 fn generate(customers: &str, seed: &str, url: &str) {
-    let (code, stdout, stderr) = demo(&["generate", "--customers", customers, "--seed", seed], url);
+    generate_with(&["--customers", customers, "--seed", seed], url);
+}
+
+fn generate_with(args: &[&str], url: &str) {
+    let customers = args[args.iter().position(|a| *a == "--customers").expect("--customers") + 1];
+    let (code, stdout, stderr) = demo(&[&["generate"][..], args].concat(), url);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
         stdout.contains(&format!("Generated {customers} synthetic customers")),
@@ -160,8 +165,28 @@ async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
     generate("600", "6", &test.url);
     assert!(snapshot(&test.db).await != first, "another seed made the same data");
 
-    // Reset makes the database again as it was first made (here: by the last generate), dropping
-    // what was done in it.
+    // Made as of a day in the past: nothing begins or is saved after it, on any day it is made.
+    generate_with(
+        &["--customers", "600", "--seed", "6", "--as-of", "2025-06-30"],
+        &test.url,
+    );
+    let latest = count(
+        &test.db,
+        "SELECT COUNT(*) FROM customers WHERE customership_start > '2025-06-30' OR customership_end > '2025-06-30'",
+    )
+    .await;
+    assert_eq!(latest, 0, "customers after the day the data was made as of");
+    let before = snapshot(&test.db).await;
+    let (code, _, stderr) = demo(&["generate", "--customers", "5", "--as-of", "2999-01-01"], &test.url);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--as-of"), "{stderr}");
+    assert!(
+        snapshot(&test.db).await == before,
+        "a refused generate changed the database"
+    );
+
+    // Reset makes the database again as it was first made (here: by the last generate, as of its
+    // day), dropping what was done in it.
     let made = snapshot(&test.db).await;
     match &test.db {
         Database::Sqlite(pool) => sqlx::query("UPDATE customers SET family_name = 'Changed'")

@@ -221,6 +221,16 @@ async fn main() {
 }
 
 async fn run(backend: &str, options: &Options) -> Result<(), String> {
+    if let Some(url) = &options.database_url
+        && options.command == "statistics"
+    {
+        // A database made by `kotopolku demo generate`, measured as it is.
+        let db = Database::connect(url).await.map_err(|e| e.to_string())?;
+        db.migrate().await.map_err(|e| e.to_string())?;
+        let result = statistics::run(backend, &db, options).await;
+        db.close().await;
+        return result;
+    }
     let (url, cleanup) = match backend {
         "sqlite" => {
             let path = std::env::temp_dir().join(format!("kotopolku-bench-{}.db", uuid::Uuid::new_v4().simple()));

@@ -16,6 +16,14 @@
 //! indicators again from the raw records in DuckDB SQL, times that, and compares every figure with
 //! Kotopolku's. With `--export-dir DIR` the export (and each customer's facts as Kotopolku derived
 //! them, `facts.jsonl`) is kept there for investigation.
+//!
+//! With `--database-url URL --backend sqlite|postgres` it measures a database made by `kotopolku demo
+//! generate` as it is (nothing loaded; the 1,000 changed customers are active ones chosen at random):
+//!
+//! ```sh
+//! target/release/kotopolku demo generate --customers 1000000 --database-url sqlite://big.db
+//! target/release/kotopolku-bench statistics --backend sqlite --database-url sqlite://big.db
+//! ```
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +33,7 @@ use chrono::{Datelike, NaiveDate};
 use kotopolku_domain::access::{OrganisationKind, Role};
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::code_lists::{self, CodeListName};
-use kotopolku_domain::customer::EndCustomership;
+use kotopolku_domain::customer::{Customer, EndCustomership};
 use kotopolku_domain::directory::NewOrganisation;
 use kotopolku_domain::process::{RecordBody, RecordKind};
 use kotopolku_domain::statistics::{Aggregator, CustomerStatistics, Options as StatisticsOptions};
@@ -54,27 +62,35 @@ struct Sample {
 
 pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), String> {
     let clock = Clock::system();
-    let started = Instant::now();
-    let loaded = load(db, options.customers, clock.clone()).await?;
-    let customers_time = started.elapsed();
     let services = Services::new(db.clone(), clock.clone());
-    caseworker_token(&services).await?;
-    let (user, actor) = caseworker(&services).await?;
-    let started = Instant::now();
-    let counts = write_records(db, &loaded, &clock, &user, options.write_audit.then_some(&actor)).await?;
-    let records_time = started.elapsed();
-    let started = Instant::now();
-    analyze(db).await?;
-    let analyze_time = started.elapsed();
-    println!(
-        "{backend:<10} load: {} customers in {:.1} s, {} process records ({} versions) in {:.1} s, ANALYZE {:.1} s",
-        loaded.len(),
-        customers_time.as_secs_f64(),
-        counts.iter().map(|c| c.records).sum::<usize>(),
-        counts.iter().map(|c| c.versions).sum::<usize>(),
-        records_time.as_secs_f64(),
-        analyze_time.as_secs_f64()
-    );
+    let to_change = if options.database_url.is_some() {
+        // A database made by `kotopolku demo generate`: nothing to load.
+        caseworker_token(&services).await?;
+        active_customers(db, CHANGED).await?
+    } else {
+        let started = Instant::now();
+        let loaded = load(db, options.customers, clock.clone()).await?;
+        let customers_time = started.elapsed();
+        caseworker_token(&services).await?;
+        let (user, actor) = caseworker(&services).await?;
+        let started = Instant::now();
+        let counts = write_records(db, &loaded, &clock, &user, options.write_audit.then_some(&actor)).await?;
+        let records_time = started.elapsed();
+        let started = Instant::now();
+        analyze(db).await?;
+        let analyze_time = started.elapsed();
+        println!(
+            "{backend:<10} load: {} customers in {:.1} s, {} process records ({} versions) in {:.1} s, ANALYZE {:.1} s",
+            loaded.len(),
+            customers_time.as_secs_f64(),
+            counts.iter().map(|c| c.records).sum::<usize>(),
+            counts.iter().map(|c| c.versions).sum::<usize>(),
+            records_time.as_secs_f64(),
+            analyze_time.as_secs_f64()
+        );
+        choose(loaded, CHANGED)
+    };
+    let (_, actor) = caseworker(&services).await?;
 
     // The first refresh derives every customer's facts.
     let started = Instant::now();
@@ -93,7 +109,7 @@ pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), 
 
     // Change 1,000 customers through the service: end customerships, revise assessments.
     let started = Instant::now();
-    let changes = change_customers(&services, &actor, &loaded, &clock).await?;
+    let changes = change_customers(&services, &actor, &to_change, &clock).await?;
     let change_time = started.elapsed();
     let started = Instant::now();
     let second = services.refresh_statistics().await.map_err(|e| e.to_string())?;
@@ -313,10 +329,49 @@ struct Changes {
 /// turn; the others' first assessment is revised to record when it was requested, between 90 days
 /// before the customership started and 30 days after (so the deadline runs from the request when
 /// it came first). A customer without an assessment is ended instead.
+/// `count` of `loaded` at random (the same ones for the same list).
+fn choose(loaded: Vec<Customer>, count: usize) -> Vec<Customer> {
+    let mut rng = Rng::new(6);
+    let mut chosen = std::collections::BTreeSet::new();
+    while chosen.len() < count.min(loaded.len()) {
+        chosen.insert(rng.range(0, loaded.len() as u64 - 1) as usize);
+    }
+    loaded
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| chosen.contains(i))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// `count` customers at random among those whose customership goes on, read from the database.
+async fn active_customers(db: &Database, count: usize) -> Result<Vec<Customer>, String> {
+    let sql = "SELECT id FROM customers WHERE customership_end IS NULL ORDER BY id";
+    let ids: Vec<String> = match db {
+        Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+    }
+    .map_err(|e| e.to_string())?;
+    let mut rng = Rng::new(6);
+    let mut chosen = std::collections::BTreeSet::new();
+    while chosen.len() < count.min(ids.len()) {
+        chosen.insert(rng.range(0, ids.len() as u64 - 1) as usize);
+    }
+    let mut customers = Vec::with_capacity(chosen.len());
+    for i in chosen {
+        let customer = kotopolku_store::customers::get(db, &ids[i])
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("a customer vanished")?;
+        customers.push(customer);
+    }
+    Ok(customers)
+}
+
 async fn change_customers(
     services: &Services,
     actor: &Actor,
-    loaded: &[kotopolku_domain::customer::Customer],
+    chosen: &[Customer],
     clock: &Clock,
 ) -> Result<Changes, String> {
     let reasons: Vec<String> = code_lists::list(CodeListName::CustomershipEndReasons)
@@ -326,13 +381,8 @@ async fn change_customers(
         .collect();
     let today = clock.today();
     let mut rng = Rng::new(6);
-    let mut chosen = std::collections::BTreeSet::new();
-    while chosen.len() < CHANGED.min(loaded.len()) {
-        chosen.insert(rng.range(0, loaded.len() as u64 - 1) as usize);
-    }
     let mut changes = Changes::default();
-    for (n, &i) in chosen.iter().enumerate() {
-        let customer = &loaded[i];
+    for (n, customer) in chosen.iter().enumerate() {
         let start = customer.data.customership_start;
         if n % 2 == 1 {
             let assessments = services
