@@ -410,29 +410,41 @@ async fn sign_in(base: &str) -> Result<String, String> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
+    let (location, cookie) = post_sign_in(&client, base, EMAIL, PASSWORD).await?;
+    if location != "/" {
+        return Err(format!("sign-in: to {location:?}, not a full session"));
+    }
+    Ok(cookie)
+}
+
+/// Posts the sign-in form as a browser does; where it leads and the session cookie's value.
+pub(crate) async fn post_sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<(String, String), String> {
     let response = client
         .post(format!("{base}/sign-in"))
         .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(format!(
             "email={}&password={}&_next=%2F",
-            form_encode(EMAIL),
-            form_encode(PASSWORD)
+            form_encode(email),
+            form_encode(password)
         ))
         .send()
         .await
         .map_err(|e| e.to_string())?;
+    if response.status() != reqwest::StatusCode::SEE_OTHER {
+        return Err(format!("sign-in of {email}: HTTP {}", response.status()));
+    }
     let location = response
         .headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if response.status() != reqwest::StatusCode::SEE_OTHER || location != "/" {
-        return Err(format!(
-            "sign-in: HTTP {} to {location:?}, not a full session",
-            response.status()
-        ));
-    }
-    response
+        .unwrap_or("")
+        .to_owned();
+    let cookie = response
         .headers()
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
@@ -441,10 +453,11 @@ async fn sign_in(base: &str) -> Result<String, String> {
         .and_then(|v| v.split(';').next())
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
-        .ok_or_else(|| "sign-in set no session cookie".into())
+        .ok_or("sign-in set no session cookie")?;
+    Ok((location, cookie))
 }
 
-fn form_encode(text: &str) -> String {
+pub(crate) fn form_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use kotopolku_synthetic::Rng;
 
+use crate::customer_page::{form_encode, post_sign_in};
 use crate::{ms, percentile};
 
 /// The request types of the mix and their weights (out of 100) after signing in.
@@ -261,7 +262,7 @@ async fn caseworker(
             }),
             Kind::Search => {
                 let q = rng.pick(names);
-                page(&session.client, &format!("{base}/customers?q={}", encode(q)))
+                page(&session.client, &format!("{base}/customers?q={}", form_encode(q)))
                     .await
                     .map(|_| ())
             }
@@ -309,30 +310,7 @@ async fn sign_in(base: &str, email: &str, password: &str, address: std::net::IpA
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let response = plain
-        .post(format!("{base}/sign-in"))
-        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(format!(
-            "email={}&password={}&_next=%2F",
-            encode(email),
-            encode(password)
-        ))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if response.status() != reqwest::StatusCode::SEE_OTHER {
-        return Err(format!("sign-in of {email}: HTTP {}", response.status()));
-    }
-    let cookie = response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("kotopolku_session="))
-        .and_then(|v| v.split(';').next())
-        .filter(|v| !v.is_empty())
-        .ok_or("sign-in set no session cookie")?
-        .to_owned();
+    let (_, cookie) = post_sign_in(&plain, base, email, password).await?;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::COOKIE,
@@ -370,9 +348,9 @@ async fn page(client: &reqwest::Client, url: &str) -> Result<String, String> {
 async fn add_note(session: &Session, base: &str, customer: &str, today: &str, n: u64) -> Result<(), String> {
     let form = format!(
         "_csrf={}&written_on={}&note_type=phone_call&confidentiality=normal&text={}",
-        encode(&session.csrf),
-        encode(today),
-        encode(&format!("Called about the language course (load test {n})."))
+        form_encode(&session.csrf),
+        form_encode(today),
+        form_encode(&format!("Called about the language course (load test {n})."))
     );
     let response = session
         .client
@@ -457,15 +435,6 @@ fn customer_links(body: &str) -> Vec<String> {
         .collect();
     ids.dedup();
     ids
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn free_port() -> Result<u16, String> {

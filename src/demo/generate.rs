@@ -2,8 +2,12 @@
 //! before, a thousand customers with their records to a transaction.
 
 use chrono::NaiveDate;
+use kotopolku_domain::access::Action;
+use kotopolku_domain::actor::Actor;
+use kotopolku_domain::audit::Outcome;
 use kotopolku_domain::customer::Customer;
 use kotopolku_domain::process::ProcessRecord;
+use kotopolku_service::audit::{self, Target};
 use kotopolku_store::{Database, bulk_load};
 use kotopolku_synthetic::{Caseworker, SyntheticRows};
 
@@ -64,6 +68,7 @@ pub async fn customers(
         }
     });
 
+    let system = Actor::system();
     let mut progress = Progress::new("customers", count);
     let mut generated = Generated {
         customers: 0,
@@ -72,8 +77,26 @@ pub async fn customers(
     };
     while let Some(batch) = receiver.recv().await {
         let batch = batch?;
+        // Each registration is in the audit log (a customer's access log starts with it); the
+        // records' writes are not, which would be fourteen audit rows for each customer.
+        let registrations: Vec<_> = batch
+            .customers
+            .iter()
+            .map(|c| {
+                audit::entry(
+                    &system,
+                    Action::CustomerRegister.as_str(),
+                    Target::customer(&c.id),
+                    Outcome::Success,
+                    c.created_at,
+                )
+            })
+            .collect();
         let mut tx = db.begin().await.map_err(|e| e.to_string())?;
         bulk_load::insert_customers(&mut tx, &batch.customers)
+            .await
+            .map_err(|e| e.to_string())?;
+        kotopolku_store::audit::append(&mut tx, &registrations)
             .await
             .map_err(|e| e.to_string())?;
         bulk_load::insert_records(&mut tx, &batch.records)

@@ -117,22 +117,7 @@ impl Services {
             }
             let organisation = organisations.get(&user.organisation_id).and_then(Option::as_ref);
             let email = user.validate(organisation).map_err(ServiceError::Validation)?;
-            records.push(UserRecord {
-                id: uuid::Uuid::now_v7().to_string(),
-                email,
-                display_name: user.display_name.trim().to_owned(),
-                organisation_id: user.organisation_id.clone(),
-                role: user.role.as_str().to_owned(),
-                password_hash: password_hash.clone(),
-                password_must_change: false,
-                totp_secret: None,
-                totp_enabled: false,
-                totp_last_step: None,
-                failed_sign_ins: 0,
-                locked_until: None,
-                disabled: false,
-                created_at: now,
-            });
+            records.push(new_user_record(user, email, password_hash.clone(), false, now));
         }
         let mut tx = self.db.begin().await?;
         for record in &records {
@@ -185,22 +170,8 @@ impl Services {
             return Err(ServiceError::field("email", "in_use", "a user with this e-mail exists"));
         }
         let now = self.clock.now();
-        let record = UserRecord {
-            id: uuid::Uuid::now_v7().to_string(),
-            email,
-            display_name: new.display_name.trim().to_owned(),
-            organisation_id: new.organisation_id.clone(),
-            role: new.role.as_str().to_owned(),
-            password_hash: hash_password(password.clone()).await?,
-            password_must_change,
-            totp_secret: None,
-            totp_enabled: false,
-            totp_last_step: None,
-            failed_sign_ins: 0,
-            locked_until: None,
-            disabled: false,
-            created_at: now,
-        };
+        let password_hash = hash_password(password.clone()).await?;
+        let record = new_user_record(new, email, password_hash, password_must_change, now);
         let mut tx = self.db.begin().await?;
         store::insert_user(&mut tx, &record).await?;
         audit::record_success(&mut tx, actor, "user.create", Target::of("user", &record.id), now).await?;
@@ -465,4 +436,30 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
     /// Rows per page, 1-1000 (default 100).
     pub limit: Option<i64>,
+}
+
+/// The stored row of a new user: enabled, no second factor yet, no failed sign-ins.
+fn new_user_record(
+    new: &NewUser,
+    email: String,
+    password_hash: String,
+    password_must_change: bool,
+    now: DateTime<Utc>,
+) -> UserRecord {
+    UserRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        email,
+        display_name: new.display_name.trim().to_owned(),
+        organisation_id: new.organisation_id.clone(),
+        role: new.role.as_str().to_owned(),
+        password_hash,
+        password_must_change,
+        totp_secret: None,
+        totp_enabled: false,
+        totp_last_step: None,
+        failed_sign_ins: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: now,
+    }
 }
