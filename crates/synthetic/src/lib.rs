@@ -303,15 +303,7 @@ impl Generator {
     }
 
     fn pick_municipality(&mut self) -> &'static str {
-        let total: u32 = MUNICIPALITIES.iter().map(|(_, w)| w).sum();
-        let mut roll = self.rng.range(0, u64::from(total) - 1) as u32;
-        for (code, weight) in MUNICIPALITIES {
-            if roll < *weight {
-                return code;
-            }
-            roll -= weight;
-        }
-        MUNICIPALITIES[0].0
+        self.rng.weighted(MUNICIPALITIES)
     }
 
     /// A temporary identity code (individual number 900-999) unused so far, with the sex's parity.

@@ -37,4 +37,17 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.range(0, items.len().saturating_sub(1) as u64) as usize]
     }
+
+    /// One of `items` (non-empty), each as likely as its weight.
+    pub fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut roll = self.range(0, u64::from(total).saturating_sub(1)) as u32;
+        for (item, weight) in items {
+            if roll < *weight {
+                return *item;
+            }
+            roll -= weight;
+        }
+        items[0].0
+    }
 }

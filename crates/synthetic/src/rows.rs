@@ -182,15 +182,7 @@ impl SyntheticRows {
     }
 
     fn end_reason(&mut self) -> &'static str {
-        let total: u32 = END_REASONS.iter().map(|(_, w)| w).sum();
-        let mut roll = self.rng.range(0, u64::from(total) - 1) as u32;
-        for (code, weight) in END_REASONS {
-            if roll < *weight {
-                return code;
-            }
-            roll -= weight;
-        }
-        END_REASONS[0].0
+        self.rng.weighted(END_REASONS)
     }
 
     /// A moment of office hours on `day` (Finnish time, about 08:00-16:00); early on today, so that
