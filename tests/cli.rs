@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use kotopolku_store::Backend;
 
-use crate::support::{TestDatabase, postgres_url};
+use crate::support::{TestDatabase, postgres_url, register_a_real_looking_customer};
 
 fn kotopolku() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kotopolku"));
@@ -484,18 +484,7 @@ fn demo_seeds_a_new_database_and_refuses_real_data() {
         .build()
         .expect("runtime");
     let test = runtime.block_on(TestDatabase::new(Backend::Sqlite));
-    runtime.block_on(async {
-        let services = kotopolku_service::Services::new(test.db.clone(), kotopolku_service::Clock::system());
-        let input: kotopolku_domain::customer::CustomerInput = serde_json::from_value(serde_json::json!({
-            "family_name": "Oikea", "given_names": "Asiakas", "birth_date": "1980-01-01",
-            "municipality_code": "091", "customership_start": "2026-01-01"
-        }))
-        .expect("input");
-        services
-            .register_customer(&kotopolku_domain::actor::Actor::system(), &input, true)
-            .await
-            .expect("register");
-    });
+    runtime.block_on(register_a_real_looking_customer(&test.db));
     let (code, _, stderr) = output(&mut demo(&test.url));
     assert_ne!(code, 0);
     assert!(stderr.contains("not demo data"), "{stderr}");

@@ -10,6 +10,7 @@ use kotopolku_service::SecuritySettings;
 use kotopolku_store::Backend;
 
 use crate::on_both_backends;
+use crate::pages::Browser;
 use crate::support::{Reply, TestApp};
 
 /// Like `on_both_backends!`, on the server of a training environment.
@@ -58,92 +59,19 @@ async fn training(backend: Backend) -> TestApp {
     .await
 }
 
-/// `application/x-www-form-urlencoded` of `pairs`.
-fn form(pairs: &[(&str, &str)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// A browser asking for pages in `lang`, with the session cookie it was given, following no
-/// redirects.
-struct Browser<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    lang: &'static str,
-    session: Option<String>,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp, lang: &'static str) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        Browser {
-            app,
-            client,
-            lang,
-            session: None,
-        }
-    }
-
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
-        let mut request = request.header("accept-language", self.lang);
-        if let Some(session) = &self.session {
-            request = request.header("cookie", format!("kotopolku_session={session}"));
-        }
-        let reply = Reply::from_response(request.send().await.expect("request")).await;
-        for set in reply.headers.get_all("set-cookie") {
-            if let Some(value) = set
-                .to_str()
-                .ok()
-                .and_then(|s| s.strip_prefix("kotopolku_session="))
-                .and_then(|s| s.split(';').next())
-            {
-                self.session = Some(value.to_owned()).filter(|v| !v.is_empty());
-            }
-        }
-        reply
-    }
-
-    async fn get(&mut self, path: &str) -> Reply {
-        let request = self.client.get(self.app.url(path));
-        self.send(request).await
-    }
-
-    async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Reply {
-        let request = self
-            .client
-            .post(self.app.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(pairs));
-        self.send(request).await
-    }
-
-    /// Signs in through the sign-in page; returns where it sends the browser next.
-    async fn sign_in(&mut self, email: &str, password: &str) -> String {
-        let reply = self
-            .post_form("/sign-in", &[("email", email), ("password", password), ("_next", "/")])
-            .await;
-        assert_eq!(reply.status, 303, "{}", reply.text);
-        reply
-            .headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    }
+/// Signs in through the sign-in page (no second factor in a training environment, nor yet for a
+/// one-time password); returns where it sends the browser next.
+async fn sign_in(browser: &mut Browser<'_>, email: &str, password: &str) -> String {
+    let reply = browser
+        .post_form("/sign-in", &[("email", email), ("password", password), ("_next", "/")])
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    reply
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn new_user(app: &TestApp, email: &str) -> NewUser {
@@ -196,7 +124,7 @@ fn assert_no_banner(page: &Reply, what: &str) {
 async fn demo_pages_show_the_training_banner_in_every_language(app: &TestApp) {
     // The sign-in page, in each language of the interface, before anyone has signed in.
     for (lang, text) in BANNERS {
-        let mut browser = Browser::new(app, lang);
+        let mut browser = Browser::in_language(app, lang);
         let page = browser.get("/sign-in").await;
         assert_eq!(page.status, 200);
         assert!(
@@ -205,7 +133,7 @@ async fn demo_pages_show_the_training_banner_in_every_language(app: &TestApp) {
         );
         assert_banner(&page, &format!("the sign-in page in {lang}"), text);
     }
-    let mut browser = Browser::new(app, "en-GB,en;q=0.8");
+    let mut browser = Browser::in_language(app, "en-GB,en;q=0.8");
     let page = browser.get("/sign-in").await;
     assert!(
         page.text.contains("<title>[Training] Sign in"),
@@ -234,10 +162,8 @@ async fn demo_pages_show_the_training_banner_in_every_language(app: &TestApp) {
         .create_user(&Actor::system(), &new_user(app, "one-time@training.example"))
         .await
         .expect("user");
-    let mut browser = Browser::new(app, "sv-FI,sv;q=0.9");
-    let next = browser
-        .sign_in("one-time@training.example", &created.one_time_password)
-        .await;
+    let mut browser = Browser::in_language(app, "sv-FI,sv;q=0.9");
+    let next = sign_in(&mut browser, "one-time@training.example", &created.one_time_password).await;
     assert_eq!(next, "/account/password");
     let page = browser.get("/account/password").await;
     assert_eq!(page.status, 200, "{}", page.text);
@@ -248,8 +174,8 @@ async fn demo_pages_show_the_training_banner_in_every_language(app: &TestApp) {
         .create_demo_user(&new_user(app, "trainee@training.example"), PASSWORD)
         .await
         .expect("user");
-    let mut browser = Browser::new(app, "en-GB,en;q=0.8");
-    assert_eq!(browser.sign_in("trainee@training.example", PASSWORD).await, "/");
+    let mut browser = Browser::in_language(app, "en-GB,en;q=0.8");
+    assert_eq!(sign_in(&mut browser, "trainee@training.example", PASSWORD).await, "/");
     for path in ["/", "/customers", "/customers/new", "/account"] {
         let page = browser.get(path).await;
         assert_eq!(page.status, 200, "{path}: {}", page.text);
@@ -265,7 +191,7 @@ async fn demo_pages_show_the_training_banner_in_every_language(app: &TestApp) {
     assert_eq!(page.status, 403, "{}", page.text);
     assert_banner(&page, "the forbidden page", ENGLISH);
     // In Finnish once the trainee chooses it.
-    let mut finnish = Browser::new(app, "fi");
+    let mut finnish = Browser::in_language(app, "fi");
     finnish.session = browser.session.clone();
     let page = finnish.get("/").await;
     assert_banner(&page, "the worklist in Finnish", FINNISH);
@@ -294,12 +220,12 @@ async fn demo_pages_show_the_training_banner_in_every_language(app: &TestApp) {
 
 async fn demo_banner_is_not_shown_by_a_real_server(app: &TestApp) {
     for (lang, _) in BANNERS {
-        let mut browser = Browser::new(app, lang);
+        let mut browser = Browser::in_language(app, lang);
         let page = browser.get("/sign-in").await;
         assert_eq!(page.status, 200);
         assert_no_banner(&page, &format!("the sign-in page in {lang}"));
     }
-    let mut browser = Browser::new(app, "en");
+    let mut browser = Browser::in_language(app, "en");
     let page = browser
         .post_form("/customers/new", &[("family_name", "Esimerkki")])
         .await;
@@ -312,9 +238,7 @@ async fn demo_banner_is_not_shown_by_a_real_server(app: &TestApp) {
         .create_user(&Actor::system(), &new_user(app, "one-time@real.example"))
         .await
         .expect("user");
-    let next = browser
-        .sign_in("one-time@real.example", &created.one_time_password)
-        .await;
+    let next = sign_in(&mut browser, "one-time@real.example", &created.one_time_password).await;
     assert_eq!(next, "/account/password");
     let page = browser.get("/account/password").await;
     assert_eq!(page.status, 200, "{}", page.text);

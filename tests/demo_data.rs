@@ -7,7 +7,7 @@ use std::process::Command;
 
 use kotopolku_store::{Backend, Database};
 
-use crate::support::TestDatabase;
+use crate::support::{TestDatabase, register_a_real_looking_customer};
 
 fn demo(args: &[&str], database_url: &str) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kotopolku"));
@@ -57,38 +57,23 @@ async fn snapshot(db: &Database) -> Vec<String> {
         FROM process_records r LEFT JOIN users u ON u.id = r.created_by ORDER BY r.id, r.version";
     let mut rows = Vec::new();
     for sql in [customers, records] {
-        let fetched: Vec<Vec<Option<String>>> = match db {
-            Database::Sqlite(pool) => {
-                use sqlx::Row;
-                sqlx::query(sql)
-                    .fetch_all(pool)
-                    .await
-                    .expect("snapshot")
-                    .iter()
-                    .map(|row| (0..row.len()).map(|i| row.get::<Option<String>, _>(i)).collect())
-                    .collect()
-            }
-            Database::Postgres(pool) => {
-                use sqlx::Row;
-                sqlx::query(sql)
-                    .fetch_all(pool)
-                    .await
-                    .expect("snapshot")
-                    .iter()
-                    .map(|row| (0..row.len()).map(|i| row.get::<Option<String>, _>(i)).collect())
-                    .collect()
-            }
-        };
+        let fetched: Vec<Vec<Option<String>>> = kotopolku_store::with_db!(db, pool => {
+            use sqlx::Row;
+            sqlx::query(sql)
+                .fetch_all(pool)
+                .await
+                .expect("snapshot")
+                .iter()
+                .map(|row| (0..row.len()).map(|i| row.get::<Option<String>, _>(i)).collect())
+                .collect()
+        });
         rows.extend(fetched.into_iter().map(|r| format!("{r:?}")));
     }
     rows
 }
 
 async fn count(db: &Database, sql: &'static str) -> i64 {
-    match db {
-        Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.expect("count"),
-        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.expect("count"),
-    }
+    kotopolku_store::with_db!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await.expect("count"))
 }
 
 async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
@@ -106,16 +91,9 @@ async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
     )
     .await;
     assert_eq!(caseworkers, 2);
-    let codes: Vec<Option<String>> = match &test.db {
-        Database::Sqlite(pool) => sqlx::query_scalar("SELECT identity_code FROM customers")
-            .fetch_all(pool)
-            .await
-            .expect("codes"),
-        Database::Postgres(pool) => sqlx::query_scalar("SELECT identity_code FROM customers")
-            .fetch_all(pool)
-            .await
-            .expect("codes"),
-    };
+    let codes: Vec<Option<String>> = kotopolku_store::with_db!(&test.db, pool => {
+        sqlx::query_scalar("SELECT identity_code FROM customers").fetch_all(pool).await.expect("codes")
+    });
     let codes: Vec<String> = codes.into_iter().flatten().collect();
     assert!(codes.len() > 300, "{} identity codes", codes.len());
     for code in &codes {
@@ -140,21 +118,13 @@ async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
     assert!(revised > 100, "{revised} revisions");
     let mut by_kind = BTreeMap::new();
     for kind in ["assessment", "plan", "referral", "note", "appointment", "programme"] {
-        let n = match &test.db {
-            Database::Sqlite(pool) => {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM process_records WHERE kind = $1 AND is_current")
-                    .bind(kind)
-                    .fetch_one(pool)
-                    .await
-            }
-            Database::Postgres(pool) => {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM process_records WHERE kind = $1 AND is_current")
-                    .bind(kind)
-                    .fetch_one(pool)
-                    .await
-            }
-        }
-        .expect("count");
+        let n: i64 = kotopolku_store::with_db!(&test.db, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM process_records WHERE kind = $1 AND is_current")
+                .bind(kind)
+                .fetch_one(pool)
+                .await
+                .expect("count")
+        });
         by_kind.insert(kind, n);
     }
     assert!(by_kind.values().all(|n| *n > 0), "{by_kind:?}");
@@ -188,17 +158,9 @@ async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
     // Reset makes the database again as it was first made (here: by the last generate, as of its
     // day), dropping what was done in it.
     let made = snapshot(&test.db).await;
-    match &test.db {
-        Database::Sqlite(pool) => sqlx::query("UPDATE customers SET family_name = 'Changed'")
-            .execute(pool)
-            .await
-            .map(|_| ()),
-        Database::Postgres(pool) => sqlx::query("UPDATE customers SET family_name = 'Changed'")
-            .execute(pool)
-            .await
-            .map(|_| ()),
-    }
-    .expect("change");
+    kotopolku_store::with_db!(&test.db, pool => {
+        sqlx::query("UPDATE customers SET family_name = 'Changed'").execute(pool).await.expect("change");
+    });
     assert!(snapshot(&test.db).await != made);
     let (code, stdout, stderr) = demo(&["reset"], &test.url);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -211,16 +173,7 @@ async fn generate_is_deterministic_and_reset_restores(backend: Backend) {
 
 async fn generate_refuses_a_database_that_is_not_a_training_one(backend: Backend) {
     let test = TestDatabase::new(backend).await;
-    let services = kotopolku_service::Services::new(test.db.clone(), kotopolku_service::Clock::system());
-    let input: kotopolku_domain::customer::CustomerInput = serde_json::from_value(serde_json::json!({
-        "family_name": "Oikea", "given_names": "Asiakas", "birth_date": "1980-01-01",
-        "municipality_code": "091", "customership_start": "2026-01-01"
-    }))
-    .expect("input");
-    services
-        .register_customer(&kotopolku_domain::actor::Actor::system(), &input, true)
-        .await
-        .expect("register");
+    register_a_real_looking_customer(&test.db).await;
     let before = snapshot(&test.db).await;
     for args in [&["generate", "--customers", "10"][..], &["reset"][..]] {
         let (code, _, stderr) = demo(args, &test.url);

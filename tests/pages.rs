@@ -23,16 +23,19 @@ on_both_backends!(
 
 const PASSWORD: &str = "a long enough demo password";
 
-/// A browser: a session cookie, no redirects followed, and the language it asks for.
-struct Browser<'a> {
+/// A browser: a session cookie, no redirects followed, and the language it asks for (English
+/// unless [`Browser::in_language`]). Also used by the training environment's tests.
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
-    session: Option<String>,
+    lang: &'static str,
+    pub(crate) session: Option<String>,
     /// The two-factor key, once enrolled.
     totp_key: Option<String>,
 }
 
-fn encode(pairs: &[(&str, &str)]) -> String {
+/// `application/x-www-form-urlencoded` of `pairs`.
+pub(crate) fn encode(pairs: &[(&str, &str)]) -> String {
     let mut out = String::new();
     for (i, (key, value)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -75,6 +78,10 @@ fn unescape(text: &str) -> String {
 }
 
 impl<'a> Browser<'a> {
+    pub(crate) fn in_language(app: &'a TestApp, lang: &'static str) -> Self {
+        Self { lang, ..Self::new(app) }
+    }
+
     fn new(app: &'a TestApp) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -83,13 +90,14 @@ impl<'a> Browser<'a> {
         Self {
             app,
             client,
+            lang: "en-GB,en;q=0.8",
             session: None,
             totp_key: None,
         }
     }
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Reply {
-        let mut request = request.header("accept-language", "en-GB,en;q=0.8");
+        let mut request = request.header("accept-language", self.lang);
         if let Some(session) = &self.session {
             request = request.header("cookie", format!("kotopolku_session={session}"));
         }
@@ -107,12 +115,12 @@ impl<'a> Browser<'a> {
         reply
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         let request = self.client.get(self.app.url(path));
         self.send(request).await
     }
 
-    async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Reply {
         let request = self
             .client
             .post(self.app.url(path))

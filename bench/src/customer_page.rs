@@ -63,10 +63,10 @@ pub(crate) struct Counts {
 }
 
 /// One timed page view.
-struct Sample {
-    round_trip: Duration,
-    server: Duration,
-    bytes: usize,
+pub(crate) struct Sample {
+    pub(crate) round_trip: Duration,
+    pub(crate) server: Duration,
+    pub(crate) bytes: usize,
 }
 
 pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), String> {
@@ -482,9 +482,16 @@ fn page_client(session: &str) -> Result<reqwest::Client, String> {
 
 /// One page view: the round trip until the whole body is read, the server's time, and the body.
 async fn fetch(client: &reqwest::Client, base: &str, id: &str) -> Result<(Sample, String), String> {
+    let (sample, body) = timed_get(client, base, &format!("/customers/{id}")).await?;
+    Ok((sample, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// One GET that must succeed: the round trip until the whole body is read, the server's time (from
+/// the [`SERVER_TIME`] header of [`start_timed_server`]), and the body.
+pub(crate) async fn timed_get(client: &reqwest::Client, base: &str, path: &str) -> Result<(Sample, Vec<u8>), String> {
     let started = Instant::now();
     let response = client
-        .get(format!("{base}/customers/{id}"))
+        .get(format!("{base}{path}"))
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -496,19 +503,18 @@ async fn fetch(client: &reqwest::Client, base: &str, id: &str) -> Result<(Sample
         .and_then(|v| v.parse().ok())
         .map(Duration::from_micros)
         .unwrap_or_default();
-    let body = response.text().await.map_err(|e| e.to_string())?;
+    let body = response.bytes().await.map_err(|e| e.to_string())?;
     let round_trip = started.elapsed();
-    if status != reqwest::StatusCode::OK {
-        return Err(format!("/customers/{id}: HTTP {status}"));
+    if !status.is_success() {
+        return Err(format!("{path}: HTTP {status}: {}", String::from_utf8_lossy(&body)));
     }
-    let bytes = body.len();
     Ok((
         Sample {
             round_trip,
             server,
-            bytes,
+            bytes: body.len(),
         },
-        body,
+        body.to_vec(),
     ))
 }
 

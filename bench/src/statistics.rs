@@ -41,7 +41,7 @@ use kotopolku_service::{Clock, Services};
 use kotopolku_store::Database;
 use kotopolku_synthetic::Rng;
 
-use crate::customer_page::{SERVER_TIME, caseworker, start_timed_server, write_records};
+use crate::customer_page::{caseworker, start_timed_server, timed_get, write_records};
 use crate::{Options, analyze, caseworker_token, client, load, ms, percentile};
 
 /// Customers changed between the first refresh and the incremental one.
@@ -52,13 +52,6 @@ const MUNICIPALITY: &str = "091";
 const WARM_UP: usize = 5;
 /// Rows per page when exporting.
 const PAGE: i64 = 20_000;
-
-/// One timed request.
-struct Sample {
-    round_trip: Duration,
-    server: Duration,
-    bytes: usize,
-}
 
 pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), String> {
     let clock = Clock::system();
@@ -157,11 +150,11 @@ pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), 
     ] {
         let client = client(token)?;
         for _ in 0..WARM_UP {
-            fetch(&client, &base, &path).await?;
+            timed_get(&client, &base, &path).await?;
         }
         let mut samples = Vec::with_capacity(options.requests);
         for _ in 0..options.requests {
-            samples.push(fetch(&client, &base, &path).await?.0);
+            samples.push(timed_get(&client, &base, &path).await?.0);
         }
         let mut round_trips: Vec<Duration> = samples.iter().map(|s| s.round_trip).collect();
         let mut server_times: Vec<Duration> = samples.iter().map(|s| s.server).collect();
@@ -478,37 +471,6 @@ async fn token(
     Ok(token.secret)
 }
 
-/// One request: its timing and size, and the body.
-async fn fetch(client: &reqwest::Client, base: &str, path: &str) -> Result<(Sample, Vec<u8>), String> {
-    let started = Instant::now();
-    let response = client
-        .get(format!("{base}{path}"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let server = response
-        .headers()
-        .get(SERVER_TIME)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_micros)
-        .unwrap_or_default();
-    let body = response.bytes().await.map_err(|e| e.to_string())?;
-    let round_trip = started.elapsed();
-    if !status.is_success() {
-        return Err(format!("{path}: HTTP {status}: {}", String::from_utf8_lossy(&body)));
-    }
-    Ok((
-        Sample {
-            round_trip,
-            server,
-            bytes: body.len(),
-        },
-        body.to_vec(),
-    ))
-}
-
 /// Reads the national figures of every period the API offers and writes them to `file` as
 /// `{as_of, threshold, periods, figures: [{period, indicator, category, value}]}` (`value` null when
 /// suppressed), with the new customers per finer period (the months, from the quarters' views) as
@@ -518,7 +480,7 @@ async fn national_figures(base: &str, token: &str, file: &Path) -> Result<(usize
     let get = |path: String| {
         let client = client.clone();
         async move {
-            let (_, body) = fetch(&client, base, &path).await?;
+            let (_, body) = timed_get(&client, base, &path).await?;
             serde_json::from_slice::<serde_json::Value>(&body).map_err(|e| e.to_string())
         }
     };

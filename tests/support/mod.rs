@@ -470,3 +470,18 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// Registers one customer through the service, as a real system would hold: the database is then
+/// not a training one (for the demo commands' refusals).
+pub async fn register_a_real_looking_customer(db: &Database) {
+    let services = kotopolku_service::Services::new(db.clone(), kotopolku_service::Clock::system());
+    let input: kotopolku_domain::customer::CustomerInput = serde_json::from_value(serde_json::json!({
+        "family_name": "Oikea", "given_names": "Asiakas", "birth_date": "1980-01-01",
+        "municipality_code": "091", "customership_start": "2026-01-01"
+    }))
+    .expect("input");
+    services
+        .register_customer(&kotopolku_domain::actor::Actor::system(), &input, true)
+        .await
+        .expect("register");
+}

@@ -8,7 +8,7 @@ use kotopolku_domain::names;
 use kotopolku_domain::process::ProcessRecord;
 use sqlx::QueryBuilder;
 
-use crate::customers::name_tokens;
+use crate::customers::{name_tokens, to_json};
 use crate::{StoreError, Tx};
 
 /// Rows per statement: under SQLite's limit of 32,766 bound values and PostgreSQL's 65,535 for the
@@ -123,7 +123,7 @@ pub async fn insert_customers(tx: &mut Tx, customers: &[Customer]) -> Result<(),
 pub async fn insert_records(tx: &mut Tx, records: &[ProcessRecord]) -> Result<(), StoreError> {
     let bodies = records
         .iter()
-        .map(|r| serde_json::to_string(&r.content).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .map(|r| to_json(&r.content))
         .collect::<Result<Vec<_>, _>>()?;
     let rows: Vec<(&ProcessRecord, &String)> = records.iter().zip(&bodies).collect();
     for chunk in rows.chunks(RECORDS_PER_STATEMENT) {
@@ -188,10 +188,6 @@ async fn execute(
         }
     }
     Ok(())
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Gives the query planner fresh statistics after a bulk load, as autovacuum and `PRAGMA optimize`

@@ -538,7 +538,7 @@ pub async fn history(db: &Database, customer_id: &str) -> Result<Vec<ChangeRecor
     }))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

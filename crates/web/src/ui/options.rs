@@ -97,13 +97,20 @@ pub const ENUMS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The labelled choices of enumeration `prefix`.
-pub fn enumeration(tr: Tr, prefix: &str) -> Vec<(String, String)> {
+/// The values of enumeration `prefix`, in the order forms offer them.
+pub fn values(prefix: &str) -> &'static [&'static str] {
     ENUMS
         .iter()
         .find(|(p, _)| *p == prefix)
-        .map(|(_, values)| values.iter().map(|v| (v.to_string(), tr.label(prefix, v))).collect())
-        .unwrap_or_default()
+        .map_or(&[], |(_, values)| *values)
+}
+
+/// The labelled choices of enumeration `prefix`.
+pub fn enumeration(tr: Tr, prefix: &str) -> Vec<(String, String)> {
+    values(prefix)
+        .iter()
+        .map(|v| (v.to_string(), tr.label(prefix, v)))
+        .collect()
 }
 
 /// A name in the interface's language.

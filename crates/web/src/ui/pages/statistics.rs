@@ -37,16 +37,6 @@ const AGE_BANDS: [(&str, &str); 6] = [
     ("65_plus", "stats-age-65-plus"),
 ];
 
-/// The statuses of measures the services indicator counts, in the order of a measure's life.
-const MEASURE_STATUSES: [&str; 6] = [
-    "planned",
-    "referred",
-    "started",
-    "interrupted",
-    "completed",
-    "cancelled",
-];
-
 /// The four skills of the language indicators (`language_{skill}`), with their labels.
 const SKILLS: [(&str, &str); 4] = [
     ("listening", "field-listening"),
@@ -762,7 +752,8 @@ impl Dashboard<'_> {
             .iter()
             .map(|t| (tr.label("service", t.as_str()), t.as_str()))
             .collect();
-        let statuses: Vec<(String, &str)> = MEASURE_STATUSES
+        // The statuses of measures, in the order of a measure's life as the forms offer them.
+        let statuses: Vec<(String, &str)> = crate::ui::options::values("measure-status")
             .iter()
             .map(|s| (tr.label("measure-status", s), *s))
             .collect();
