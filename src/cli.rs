@@ -63,6 +63,18 @@ enum Command {
         #[command(subcommand)]
         command: crate::admin::StatisticsCommand,
     },
+    /// Import customers, assessments, plans, services or notes from a legacy system's CSV or XLSX
+    /// export by a mapping file.
+    ///
+    /// Every row is checked as a caseworker's entry would be; a rejected row writes nothing and is
+    /// reported by line and column. Rerunning the same file changes nothing. Exits 2 when rows were
+    /// rejected.
+    Import {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        args: crate::import::ImportArgs,
+    },
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check personal identity codes: one per argument, or one per line of standard input.
@@ -224,6 +236,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Users { database, command } => crate::admin::users(&database.url()?, command).await,
         Command::Tokens { database, command } => crate::admin::tokens(&database.url()?, command).await,
         Command::Audit { database, command } => crate::admin::audit(&database.url()?, command).await,
+        Command::Import { database, args } => {
+            let file = FileConfig::load(database.config.as_deref())?;
+            let url = config::database_url(database.database_url.clone(), &file);
+            crate::import::run(&url, &file, args).await
+        }
         Command::Statistics { database, command } => {
             let file = FileConfig::load(database.config.as_deref())?;
             let url = config::database_url(database.database_url.clone(), &file);

@@ -17,7 +17,6 @@ use kotopolku_synthetic::Caseworker;
 use crate::serve;
 
 mod generate;
-mod progress;
 
 /// Demo accounts: e-mail, role, and which demo organisation they belong to. The password of each is
 /// `demo-` followed by the role, e.g. `demo-caseworker`.

@@ -4,6 +4,8 @@ mod admin;
 mod cli;
 mod config;
 mod demo;
+mod import;
+mod progress;
 mod serve;
 
 use std::process::ExitCode;

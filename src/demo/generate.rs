@@ -11,7 +11,7 @@ use kotopolku_service::audit::{self, Target};
 use kotopolku_store::{Database, bulk_load};
 use kotopolku_synthetic::{Caseworker, SyntheticRows};
 
-use super::progress::Progress;
+use crate::progress::Progress;
 
 /// Customers per transaction.
 const BATCH: u64 = 1_000;

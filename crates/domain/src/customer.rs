@@ -195,6 +195,8 @@ impl CustomerInput {
         let family_name = v.required_text("family_name", &self.family_name, MAX_NAME_CHARS);
         let given_names = v.required_text("given_names", &self.given_names, MAX_NAME_CHARS);
 
+        // Without a birth date, the dates compared with it are not reported as before it.
+        let birth_known = identity_code.is_some() || self.birth_date.is_some();
         let birth_date = match (&identity_code, self.birth_date) {
             (Some(code), Some(given)) if code.birth_date() != given => {
                 v.add(
@@ -329,12 +331,12 @@ impl CustomerInput {
                 if date > today {
                     v.add(field, "in_future", "the date is in the future");
                 }
-                if date < birth_date {
+                if birth_known && date < birth_date {
                     v.add(field, "before_birth", "the date is before the birth date");
                 }
             }
         }
-        if self.customership_start < birth_date {
+        if birth_known && self.customership_start < birth_date {
             v.add(
                 "customership_start",
                 "before_birth",

@@ -95,16 +95,12 @@ pub fn skeleton(word: &str) -> String {
 /// order of names is often swapped between documents. Two shared skeletons are needed, or one when
 /// either name has only one word.
 pub fn likely_same_person(a_family: &str, a_given: &str, b_family: &str, b_given: &str) -> bool {
-    let a = skeletons(a_family, a_given);
-    let b = skeletons(b_family, b_given);
-    if a.is_empty() || b.is_empty() {
-        return false;
-    }
-    let shared = a.iter().filter(|s| b.contains(s)).count();
-    shared >= 2 || (shared >= 1 && (a.len() == 1 || b.len() == 1))
+    skeletons_match(&name_skeletons(a_family, a_given), &name_skeletons(b_family, b_given))
 }
 
-fn skeletons(family: &str, given: &str) -> Vec<String> {
+/// The distinct skeletons of a person's names, sorted: computed once per person when many pairs
+/// are compared (an import checks each row against everyone born on the same day).
+pub fn name_skeletons(family: &str, given: &str) -> Vec<String> {
     let mut all: Vec<String> = tokens(family)
         .iter()
         .chain(tokens(given).iter())
@@ -113,6 +109,16 @@ fn skeletons(family: &str, given: &str) -> Vec<String> {
     all.sort();
     all.dedup();
     all
+}
+
+/// [`likely_same_person`] on precomputed [`name_skeletons`] (or any distinct, comparable keys of
+/// them): two shared skeletons, or one when either has a single name.
+pub fn skeletons_match<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let shared = a.iter().filter(|s| b.contains(s)).count();
+    shared >= 2 || (shared >= 1 && (a.len() == 1 || b.len() == 1))
 }
 
 /// The smallest string greater than every string that starts with `prefix`, for index range scans

@@ -67,6 +67,39 @@ impl Violations {
         Some(trimmed.to_owned())
     }
 
+    /// Like [`Self::required_text`] for text written in paragraphs (a case note): line breaks and
+    /// tabs are kept, written as `\n` whatever the writer's system used.
+    pub fn required_paragraphs(&mut self, field: &str, value: &str, max: usize) -> String {
+        let text = normalise_line_breaks(value.trim());
+        if text.is_empty() {
+            self.add(field, "required", "this field is required");
+        } else {
+            self.check_paragraphs(field, &text, max);
+        }
+        text
+    }
+
+    /// Like [`Self::required_paragraphs`] for an optional field; an empty string counts as absent.
+    pub fn optional_paragraphs(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        let text = normalise_line_breaks(value.map(str::trim).filter(|v| !v.is_empty())?);
+        self.check_paragraphs(field, &text, max);
+        Some(text)
+    }
+
+    fn check_paragraphs(&mut self, field: &str, value: &str, max: usize) {
+        let chars = value.chars().count();
+        if chars > max {
+            self.add(field, "too_long", format!("at most {max} characters, got {chars}"));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            self.add(
+                field,
+                "control_character",
+                "control characters other than line breaks are not allowed",
+            );
+        }
+    }
+
     /// Checks a required code against a code list; returns it trimmed.
     pub fn code(&mut self, field: &str, code: &str, list: CodeListName) -> String {
         let code = code.trim();
@@ -116,4 +149,9 @@ impl Violations {
             self.add(field, "control_character", "control characters are not allowed");
         }
     }
+}
+
+/// `\r\n` (Windows) and a lone `\r` (old Macs) as `\n`.
+fn normalise_line_breaks(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }

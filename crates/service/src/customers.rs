@@ -382,7 +382,7 @@ async fn record(
 
 /// The fields whose values differ between two versions of a customer (all set fields on creation).
 /// Values are written as they appear in the API: strings as such, everything else as JSON.
-fn diff(old: Option<&Customer>, new: &Customer) -> Result<Vec<FieldChange>, ServiceError> {
+pub(crate) fn diff(old: Option<&Customer>, new: &Customer) -> Result<Vec<FieldChange>, ServiceError> {
     let fields = |c: &Customer| -> Result<serde_json::Map<String, Value>, ServiceError> {
         let mut map = match serde_json::to_value(&c.data) {
             Ok(Value::Object(map)) => map,

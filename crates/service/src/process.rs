@@ -432,7 +432,7 @@ fn refuse_after_end(customer: &Customer, content: &RecordBody) -> Result<(), Ser
 }
 
 /// Gives every new plan measure its lasting id.
-fn with_measure_ids(mut content: RecordBody) -> RecordBody {
+pub(crate) fn with_measure_ids(mut content: RecordBody) -> RecordBody {
     if let RecordBody::Plan(plan) = &mut content {
         for measure in plan.measures_mut() {
             if measure.id.is_none() {

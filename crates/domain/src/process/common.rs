@@ -113,9 +113,9 @@ pub(crate) fn names(v: &mut Violations, field: &str, names: Vec<String>) -> Vec<
         .collect()
 }
 
-/// Trims an optional free text.
+/// Trims an optional free text, which may have paragraphs.
 pub(crate) fn text(v: &mut Violations, field: &str, value: Option<String>) -> Option<String> {
-    v.optional_text(field, value.as_deref(), MAX_TEXT_CHARS)
+    v.optional_paragraphs(field, value.as_deref(), MAX_TEXT_CHARS)
 }
 
 /// Trims an optional short text.

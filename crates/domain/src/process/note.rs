@@ -47,7 +47,7 @@ impl Note {
     pub fn validate(self, ctx: &ValidationContext<'_>) -> Result<Self, Vec<FieldViolation>> {
         let mut v = Violations::new();
         not_in_future(&mut v, "written_on", Some(self.written_on), ctx.today);
-        let text = v.required_text("text", &self.text, MAX_NOTE_CHARS);
+        let text = v.required_paragraphs("text", &self.text, MAX_NOTE_CHARS);
         v.into_result(Note { text, ..self })
     }
 }
