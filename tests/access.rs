@@ -18,6 +18,7 @@ on_both_backends!(
     administration_follows_the_policy,
     refusals_are_audited_and_tampering_is_found,
     worklists_follow_the_policy,
+    the_subject_access_answer_holds_everything_and_is_audited,
 );
 
 fn customer(family: &str, municipality: &str) -> Value {
@@ -145,6 +146,13 @@ async fn every_role_meets_the_policy_on_every_customer_route(app: &TestApp) {
                         200,
                     ),
                     (
+                        Action::SubjectAccess,
+                        reqwest::Method::GET,
+                        format!("/api/v1/customers/{id}/subject-access"),
+                        None,
+                        200,
+                    ),
+                    (
                         Action::CustomerRead,
                         reqwest::Method::GET,
                         format!("/api/v1/customers/{id}/county-involvements"),
@@ -206,7 +214,7 @@ async fn every_role_meets_the_policy_on_every_customer_route(app: &TestApp) {
             }
         }
     }
-    assert_eq!(checked, As::ALL.len() * 2 * 3 * 10);
+    assert_eq!(checked, As::ALL.len() * 2 * 3 * 11);
     // Nothing was changed by any of it.
     for id in [&c.a, &c.b, &c.c] {
         let reply = app.get_as(As::SupervisorA, &format!("/api/v1/customers/{id}")).await;
@@ -576,4 +584,94 @@ async fn worklists_follow_the_policy(app: &TestApp) {
         .await
         .expect("GET");
     assert_eq!(anonymous.status(), 401);
+}
+
+/// A customer asks what is held about them (GDPR article 15): the supervisor's answer has the basic
+/// data, its history, every version of every record (sensitive notes too), the county involvement
+/// and everyone who has read the data, the answer's own making included.
+async fn the_subject_access_answer_holds_everything_and_is_audited(app: &TestApp) {
+    let c = customers(app).await;
+    let id = &c.c;
+    let note = json!({"kind": "note", "written_on": "2026-06-01", "note_type": "meeting",
+        "text": "Tapaaminen.\nToinen kappale.", "confidentiality": "sensitive"});
+    let added = app
+        .post_as(As::CaseworkerA, &format!("/api/v1/customers/{id}/records"), &note)
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let record_id = added.body["id"].as_str().expect("record id").to_owned();
+    let mut corrected = note.clone();
+    corrected["text"] = json!("Tapaaminen tulkin kanssa.");
+    corrected["version"] = json!(1);
+    let revised = app
+        .put_as(
+            As::CaseworkerA,
+            &format!("/api/v1/customers/{id}/records/{record_id}"),
+            &corrected,
+        )
+        .await;
+    assert_eq!(revised.status, 200, "{}", revised.body);
+    let mut changed = customer("Castrén-Korhonen", "091");
+    changed["version"] = json!(1);
+    let updated = app
+        .put_as(As::CaseworkerA, &format!("/api/v1/customers/{id}"), &changed)
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+
+    let answer = app
+        .get_as(As::SupervisorA, &format!("/api/v1/customers/{id}/subject-access"))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = &answer.body;
+    assert_eq!(body["format"], "kotopolku-subject-access/1");
+    assert_eq!(body["customer"]["family_name"], "Castrén-Korhonen");
+    assert!(
+        body["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|e| e["field"] == "family_name"
+                && e["old_value"] == "Castrén"
+                && e["new_value"] == "Castrén-Korhonen"),
+        "{body}"
+    );
+    let versions: Vec<(i64, &str)> = body["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["id"] == record_id.as_str())
+        .map(|r| {
+            (
+                r["version"].as_i64().unwrap_or(0),
+                r["content"]["text"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [(1, "Tapaaminen.\nToinen kappale."), (2, "Tapaaminen tulkin kanssa.")]
+    );
+    assert_eq!(body["county_involvements"][0]["county_code"], "90");
+    let log: Vec<(&str, &str)> = body["access_log"]
+        .as_array()
+        .expect("access log")
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap_or(""), e["action"].as_str().unwrap_or("")))
+        .collect();
+    assert!(log.contains(&("CaseworkerA", "customer.register")), "{log:?}");
+    assert!(log.contains(&("CaseworkerA", "note.create")), "{log:?}");
+    assert!(log.contains(&("CaseworkerA", "note.revise")), "{log:?}");
+    assert_eq!(
+        log.last(),
+        Some(&("SupervisorA", "customer.subject_access")),
+        "its own row comes last"
+    );
+    assert_eq!(body["sources"], json!([]));
+
+    // Caseworkers do not answer access requests; another unit's supervisor does not see the customer.
+    app.get_as(As::CaseworkerA, &format!("/api/v1/customers/{id}/subject-access"))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get_as(As::SupervisorB, &format!("/api/v1/customers/{id}/subject-access"))
+        .await
+        .assert_problem(404, "not_found");
 }

@@ -19,6 +19,7 @@ on_both_backends!(
     another_units_customer_is_not_found,
     a_chosen_language_follows_the_person_to_another_browser,
     a_caseworker_involves_a_county_and_ends_the_customership,
+    a_supervisor_prints_what_is_held_about_a_customer,
 );
 
 const PASSWORD: &str = "a long enough demo password";
@@ -161,13 +162,18 @@ fn location(reply: &Reply) -> String {
 /// A browser of a caseworker of unit A, signed in all the way: password, then two-factor enrolment
 /// through its page (the QR code's key read off the page, as a person types it into an app).
 async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+    signed_in_as(app, email, Role::Caseworker).await
+}
+
+/// [`signed_in`] with another role of unit A.
+async fn signed_in_as<'a>(app: &'a TestApp, email: &str, role: Role) -> Browser<'a> {
     app.services
         .create_demo_user(
             &NewUser {
                 email: email.into(),
                 display_name: "Sanna Sivula".into(),
                 organisation_id: app.directory.unit_a.clone(),
-                role: Role::Caseworker,
+                role,
             },
             PASSWORD,
         )
@@ -682,4 +688,33 @@ async fn a_caseworker_involves_a_county_and_ends_the_customership(app: &TestApp)
     assert_eq!((reply.status, location(&reply).as_str()), (303, "/sign-in"));
     browser.session = kept;
     assert_eq!(browser.get("/").await.status, 303, "the old cookie no longer works");
+}
+
+/// The answer to a customer's access request as a page: their data, its sources and who has read
+/// it, with the machine-readable version linked; caseworkers do not get it.
+async fn a_supervisor_prints_what_is_held_about_a_customer(app: &TestApp) {
+    let id = register_omar(app).await;
+    let mut supervisor = signed_in_as(app, "sari@unit-a.example", Role::Supervisor).await;
+    let customer_page = supervisor.get(&format!("/customers/{id}")).await;
+    assert!(
+        customer_page
+            .text
+            .contains(&format!("href=\"/customers/{id}/subject-access\"")),
+        "the customer page links to it"
+    );
+    let page = supervisor.get(&format!("/customers/{id}/subject-access")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    for expected in [
+        "Right of access: all data",
+        "Basic data",
+        "Integration process records (every version)",
+        "The data was entered in Kotopolku; none of it was migrated from other systems.",
+        "Compiled the data for the right of access",
+        &format!("/api/v1/customers/{id}/subject-access"),
+    ] {
+        assert!(page.text.contains(expected), "{expected:?} missing from {}", page.text);
+    }
+    let mut caseworker = signed_in(app, "sanna@unit-a.example").await;
+    let refused = caseworker.get(&format!("/customers/{id}/subject-access")).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
 }

@@ -126,6 +126,8 @@ pub enum Action {
     CustomerHistory,
     /// Who has seen a customer's data.
     CustomerAccessLog,
+    /// Everything held about a customer, for their right of access (GDPR article 15).
+    SubjectAccess,
     /// Start or end a wellbeing county's involvement in a customer's multisectoral process.
     CountyInvolvementManage,
     /// Read a customer's process records (assessments, plans, referrals, notes, ...) and deadlines.
@@ -152,7 +154,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -160,6 +162,7 @@ impl Action {
         Action::CustomerEnd,
         Action::CustomerHistory,
         Action::CustomerAccessLog,
+        Action::SubjectAccess,
         Action::CountyInvolvementManage,
         Action::ProcessRead,
         Action::ProcessWrite,
@@ -185,6 +188,7 @@ impl Action {
             Action::CustomerEnd => "customer.end",
             Action::CustomerHistory => "customer.history",
             Action::CustomerAccessLog => "customer.access_log",
+            Action::SubjectAccess => "customer.subject_access",
             Action::CountyInvolvementManage => "customer.county_involvement",
             Action::ProcessRead => "process.read",
             Action::ProcessWrite => "process.write",
@@ -212,6 +216,7 @@ impl Action {
                 | Action::CustomerEnd
                 | Action::CustomerHistory
                 | Action::CustomerAccessLog
+                | Action::SubjectAccess
                 | Action::CountyInvolvementManage
                 | Action::ProcessRead
                 | Action::ProcessWrite
@@ -293,6 +298,9 @@ pub const POLICY: &[Grant] = &[
     grant(Supervisor, CustomerEnd, UnitMunicipalities),
     grant(Supervisor, CustomerHistory, UnitMunicipalities),
     grant(Supervisor, CustomerAccessLog, UnitMunicipalities),
+    // A customer's request to see their data is answered by the unit's supervisor, who also sees
+    // who has read it (GDPR article 15; the access log is part of the answer).
+    grant(Supervisor, SubjectAccess, UnitMunicipalities),
     grant(Supervisor, CountyInvolvementManage, UnitMunicipalities),
     grant(Supervisor, ProcessRead, UnitMunicipalities),
     grant(Supervisor, ProcessWrite, UnitMunicipalities),

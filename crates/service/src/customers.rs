@@ -331,18 +331,21 @@ impl Services {
         let records: Vec<ChangeRecord> = store::history(&self.db, id).await?;
         self.audit_reads(actor, Action::CustomerHistory, &[Target::customer(id)])
             .await?;
-        Ok(records
-            .into_iter()
-            .map(|r| HistoryEntry {
-                changed_at: r.changed_at,
-                actor_id: r.actor_id,
-                actor_name: r.actor_name,
-                change_kind: r.change_kind,
-                field: r.field,
-                old_value: r.old_value,
-                new_value: r.new_value,
-            })
-            .collect())
+        Ok(records.into_iter().map(HistoryEntry::from).collect())
+    }
+}
+
+impl From<ChangeRecord> for HistoryEntry {
+    fn from(r: ChangeRecord) -> Self {
+        HistoryEntry {
+            changed_at: r.changed_at,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            change_kind: r.change_kind,
+            field: r.field,
+            old_value: r.old_value,
+            new_value: r.new_value,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod process;
 pub mod repository_export;
 mod secrets;
 pub mod statistics;
+pub mod subject_access;
 pub mod worklist;
 
 use std::sync::Arc;

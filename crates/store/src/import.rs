@@ -256,3 +256,25 @@ pub async fn customers_with_current(
     }
     Ok(found)
 }
+
+/// Where a customer's data came from: every legacy row linked to them, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SourceLink {
+    pub source: String,
+    pub kind: String,
+    pub legacy_id: String,
+    pub record_id: String,
+    pub imported_at: DateTime<Utc>,
+}
+
+pub async fn links_of_customer(db: &Database, customer_id: &str) -> Result<Vec<SourceLink>, StoreError> {
+    Ok(with_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT source, kind, legacy_id, record_id, imported_at FROM legacy_ids WHERE customer_id = $1 \
+             ORDER BY imported_at, kind, legacy_id",
+        )
+        .bind(customer_id)
+        .fetch_all(pool)
+        .await?
+    }))
+}

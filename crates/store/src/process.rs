@@ -143,6 +143,15 @@ pub async fn versions(db: &Database, customer_id: &str, id: &str) -> Result<Vec<
     records(rows)
 }
 
+/// Every version of every record of a customer, by record and version.
+pub async fn all_versions(db: &Database, customer_id: &str) -> Result<Vec<ProcessRecord>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM process_records WHERE customer_id = $1 ORDER BY created_at, id, version");
+    let rows: Vec<RecordRow> = with_db!(db, pool => {
+        sqlx::query_as(AssertSqlSafe(sql)).bind(customer_id).fetch_all(pool).await?
+    });
+    records(rows)
+}
+
 /// The current deadline-relevant records (assessments, plans, referrals, programmes) of the active
 /// customers living in `municipality_codes`, optionally only those of one responsible caseworker.
 pub async fn current_for_worklist(

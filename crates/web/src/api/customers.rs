@@ -226,6 +226,26 @@ pub async fn history(
     }))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/customers/{id}/subject-access", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses(
+        (status = 200, description = "Everything held about the customer, for their right of access (GDPR article 15): \
+            basic data, its history, every version of every process record, county involvements, legacy sources and \
+            everyone who has read or changed the data (supervisors; audited as a disclosure)",
+            body = kotopolku_service::subject_access::SubjectAccessReport),
+        (status = 403, description = "The role may not answer access requests", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer in your scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn subject_access(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path(id): Path<String>,
+) -> Result<Json<kotopolku_service::subject_access::SubjectAccessReport>, ApiError> {
+    Ok(Json(state.services.subject_access(&actor, &id).await?))
+}
+
 /// Who has seen or changed a customer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccessLog {

@@ -26,6 +26,7 @@ use super::{admin, auth, code_lists, customers, health, process, repository_expo
         customers::end,
         customers::history,
         customers::access_log,
+        customers::subject_access,
         customers::involvements,
         customers::start_involvement,
         customers::end_involvement,

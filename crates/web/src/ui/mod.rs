@@ -71,6 +71,7 @@ pub fn router() -> Router<AppState> {
             post(pages::customer::end_involvement),
         )
         .route("/customers/{id}/access-log", get(pages::customer::access_log))
+        .route("/customers/{id}/subject-access", get(pages::subject_access::show))
         .route(
             "/customers/{id}/records/new/{kind}",
             get(pages::records::new_form).post(pages::records::add),

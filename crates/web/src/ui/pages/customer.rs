@@ -184,7 +184,7 @@ fn summary(tr: Tr, customer: &Customer) -> String {
     parts.join(" · ")
 }
 
-fn facts(tr: Tr, customer: &Customer) -> Vec<(String, String)> {
+pub(super) fn facts(tr: Tr, customer: &Customer) -> Vec<(String, String)> {
     let d = &customer.data;
     let language = |code: &Option<String>| {
         code.as_deref()
@@ -279,7 +279,7 @@ fn opt(text: &Option<String>) -> String {
     text.clone().unwrap_or_default()
 }
 
-fn record_view(tr: Tr, record: &ProcessRecord, can_write: bool) -> RecordView {
+pub(super) fn record_view(tr: Tr, record: &ProcessRecord, can_write: bool) -> RecordView {
     let mut facts: Vec<(String, String)> = Vec::new();
     let mut tables = Vec::new();
     let mut print_link = None;
@@ -480,12 +480,12 @@ pub async fn state_purpose(Path(id): Path<String>, PageForm { user, form: data }
     response
 }
 
-struct HistoryRow {
-    at: String,
-    who: String,
-    field: String,
-    old: String,
-    new: String,
+pub(super) struct HistoryRow {
+    pub(super) at: String,
+    pub(super) who: String,
+    pub(super) field: String,
+    pub(super) old: String,
+    pub(super) new: String,
 }
 
 #[derive(Template)]
@@ -530,13 +530,13 @@ pub async fn history(State(state): State<AppState>, user: PageUser, Path(id): Pa
     })
 }
 
-struct AccessRow {
-    at: String,
-    who: String,
-    role: String,
-    action: String,
-    purpose: String,
-    outcome: String,
+pub(super) struct AccessRow {
+    pub(super) at: String,
+    pub(super) who: String,
+    pub(super) role: String,
+    pub(super) action: String,
+    pub(super) purpose: String,
+    pub(super) outcome: String,
 }
 
 #[derive(Template)]
@@ -683,7 +683,7 @@ pub async fn end(
 
 /// What an audit row's action means, in words: process records' actions are `{kind}.create` and
 /// `{kind}.revise`.
-fn action_label(tr: Tr, action: &str) -> String {
+pub(super) fn action_label(tr: Tr, action: &str) -> String {
     let key = format!("action-{}", action.replace(['.', '_'], "-"));
     if tr.has(&key) {
         return tr.t(&key);

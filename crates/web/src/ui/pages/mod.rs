@@ -8,4 +8,5 @@ pub mod customers;
 pub mod records;
 pub mod sign_in;
 pub mod statistics;
+pub mod subject_access;
 pub mod worklist;
