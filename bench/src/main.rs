@@ -15,9 +15,11 @@
 //! most process records, signed in through the sign-in page (see `customer_page.rs`);
 //! `kotopolku-bench statistics` times the statistics refresh and dashboards over the same data, and
 //! compares the published figures with DuckDB computing them again from an export (see
-//! `statistics.rs`).
+//! `statistics.rs`); `kotopolku-bench legacy-export` writes a synthetic legacy export for timing
+//! `kotopolku import customers` (see `legacy_export.rs` and `bench/import.sh`).
 
 mod customer_page;
+mod legacy_export;
 mod load;
 mod statistics;
 
@@ -50,20 +52,28 @@ struct Options {
     /// For `load`: a database made by `kotopolku demo generate`, and the server binary to run on it.
     database_url: Option<String>,
     server: std::path::PathBuf,
+    /// For `legacy-export`: the seed, the day the export is as of, the file to write and the mapping
+    /// whose legacy words it uses.
+    seed: u64,
+    as_of: Option<chrono::NaiveDate>,
+    out: Option<std::path::PathBuf>,
+    mapping: std::path::PathBuf,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let command = match args.next().as_deref() {
-        Some(command @ ("search" | "reads" | "worklist" | "customer-page" | "statistics" | "load")) => {
-            command.to_owned()
-        }
+        Some(
+            command @ ("search" | "reads" | "worklist" | "customer-page" | "statistics" | "load" | "legacy-export"),
+        ) => command.to_owned(),
         _ => {
             return Err(
                 "usage: kotopolku-bench search|reads|worklist|customer-page|statistics [--customers N] [--queries N] \
                         [--clients N] [--seconds N] [--pages N] [--write-audit on|off] [--requests N] \
                         [--export-dir DIR] [--backend sqlite|postgres|both] [--postgres-url URL]\n       \
-                 kotopolku-bench load --database-url URL [--server PATH] [--clients N] [--seconds N]"
+                 kotopolku-bench load --database-url URL [--server PATH] [--clients N] [--seconds N]\n       \
+                 kotopolku-bench legacy-export --customers N --out FILE [--seed S] [--as-of YYYY-MM-DD] \
+                        [--mapping examples/legacy-mapping.toml]"
                     .into(),
             );
         }
@@ -83,6 +93,10 @@ fn parse_options() -> Result<Options, String> {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
         database_url: None,
         server: "target/release/kotopolku".into(),
+        seed: 2026,
+        as_of: None,
+        out: None,
+        mapping: "examples/legacy-mapping.toml".into(),
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -104,6 +118,16 @@ fn parse_options() -> Result<Options, String> {
             "--postgres-url" => options.postgres_url = value,
             "--database-url" => options.database_url = Some(value),
             "--server" => options.server = value.into(),
+            "--seed" => options.seed = value.parse().map_err(|_| "--seed: a number")?,
+            "--as-of" => {
+                options.as_of = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("--as-of: a date YYYY-MM-DD, not {value}"))?,
+                )
+            }
+            "--out" => options.out = Some(value.into()),
+            "--mapping" => options.mapping = value.into(),
             "--backend" => {
                 options.backends = match value.as_str() {
                     "sqlite" => vec!["sqlite"],
@@ -140,6 +164,24 @@ async fn main() {
         };
         if let Err(message) = load::run(&load).await {
             eprintln!("load: {message}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if options.command == "legacy-export" {
+        let Some(out) = options.out.clone() else {
+            eprintln!("legacy-export: --out FILE is needed");
+            std::process::exit(2);
+        };
+        let export = legacy_export::ExportOptions {
+            customers: options.customers,
+            seed: options.seed,
+            as_of: options.as_of.unwrap_or_else(legacy_export::default_as_of),
+            out,
+            mapping: options.mapping.clone(),
+        };
+        if let Err(message) = legacy_export::run(&export) {
+            eprintln!("legacy-export: {message}");
             std::process::exit(1);
         }
         return;
