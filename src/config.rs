@@ -31,6 +31,10 @@ pub struct FileConfig {
     /// Statistics (`[statistics]`): the suppression threshold and how often the figures are made.
     #[serde(default)]
     pub statistics: StatisticsConfig,
+    /// Retention periods in years after the customership ends (`[retention]`, e.g. `note_years = 5`);
+    /// the defaults are unverified, see `kotopolku retention rules`.
+    #[serde(default)]
+    pub retention: kotopolku_domain::retention::RetentionRules,
 }
 
 /// `[statistics]` in the configuration file.

@@ -18,6 +18,7 @@ mod pages;
 mod process;
 mod reference_api;
 mod repository_export;
+mod retention;
 mod sessions;
 mod statistics;
 mod statistics_pages;

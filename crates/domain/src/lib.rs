@@ -14,6 +14,7 @@ pub mod identity_code;
 pub mod names;
 pub mod process;
 pub mod repository_export;
+pub mod retention;
 pub mod statistics;
 pub mod time;
 pub mod totp;

@@ -11,6 +11,7 @@ mod error;
 pub mod import;
 pub mod process;
 pub mod repository_export;
+pub mod retention;
 mod secrets;
 pub mod statistics;
 pub mod subject_access;

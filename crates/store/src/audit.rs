@@ -10,7 +10,7 @@ use crate::{Database, StoreError, Tx, with_db, with_tx};
 const CHAIN_LOCK: i64 = 0x4b6f_746f_4175_6469;
 
 /// Rows per INSERT statement when appending a batch.
-const ROWS_PER_INSERT: usize = 200;
+const ROWS_PER_INSERT: usize = 1_000;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -93,45 +93,36 @@ pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreErro
         rows.push((id, entry, std::mem::replace(&mut previous, hash.clone()), hash));
     }
     // One statement per chunk: a batch of reads from many requests costs one round trip, not one per
-    // row. 17 values a row stays far below both databases' limits on bound values.
+    // row. Built with the query builder, whose placeholders on SQLite are plain `?`: SQLite looks a
+    // numbered `$n` up by a linear scan for every bound value, which made a 200-row statement's
+    // binding quadratic (a third of an import's time in `sqlite3_bind_parameter_name`).
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, action, \
-             target_type, target_id, customer_id, purpose, request_id, client_address, outcome, previous_hash, hash) \
-             VALUES ",
-        );
-        for (i, _) in chunk.iter().enumerate() {
-            let placeholders: Vec<String> = (1..=17).map(|n| format!("${}", i * 17 + n)).collect();
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&placeholders.join(", "));
-            sql.push(')');
-        }
         with_tx!(tx, conn => {
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for (id, entry, previous_hash, hash) in chunk {
-                query = query
-                    .bind(*id)
-                    .bind(entry.occurred_at)
-                    .bind(entry.actor_id.clone())
-                    .bind(entry.actor_kind.clone())
-                    .bind(entry.actor_name.clone())
-                    .bind(entry.organisation_id.clone())
-                    .bind(entry.role.clone())
-                    .bind(entry.action.clone())
-                    .bind(entry.target_type.clone())
-                    .bind(entry.target_id.clone())
-                    .bind(entry.customer_id.clone())
-                    .bind(entry.purpose.clone())
-                    .bind(entry.request_id.clone())
-                    .bind(entry.client_address.clone())
-                    .bind(entry.outcome.clone())
-                    .bind(previous_hash.clone())
-                    .bind(hash.clone());
-            }
-            query.execute(&mut *conn).await?;
+            let mut query = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_log (id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, \
+                 action, target_type, target_id, customer_id, purpose, request_id, client_address, outcome, \
+                 previous_hash, hash) ",
+            );
+            query.push_values(chunk, |mut row, (id, entry, previous_hash, hash)| {
+                row.push_bind(*id)
+                    .push_bind(entry.occurred_at)
+                    .push_bind(&entry.actor_id)
+                    .push_bind(&entry.actor_kind)
+                    .push_bind(&entry.actor_name)
+                    .push_bind(&entry.organisation_id)
+                    .push_bind(&entry.role)
+                    .push_bind(&entry.action)
+                    .push_bind(&entry.target_type)
+                    .push_bind(&entry.target_id)
+                    .push_bind(&entry.customer_id)
+                    .push_bind(&entry.purpose)
+                    .push_bind(&entry.request_id)
+                    .push_bind(&entry.client_address)
+                    .push_bind(&entry.outcome)
+                    .push_bind(previous_hash)
+                    .push_bind(hash);
+            });
+            query.build().execute(&mut *conn).await?;
         });
     }
     Ok(())

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod import;
 pub mod process;
 pub mod repository_export;
+pub mod retention;
 pub mod settings;
 pub mod statistics;
 pub mod training;

@@ -61,10 +61,16 @@ pub async fn forget_facts_of(tx: &mut Tx, customer_ids: &[String]) -> Result<(),
     Ok(())
 }
 
-/// Forgets every customer's facts, so that the next refresh derives them all again.
+/// Forgets every customer's facts, so that the next refresh derives them all again; except those of
+/// anonymised customers, whose records are gone and whose facts are all that statistics keep.
 pub async fn forget_all_facts(db: &Database) -> Result<(), StoreError> {
     with_db!(db, pool => {
-        sqlx::query("DELETE FROM statistics_facts").execute(pool).await?;
+        sqlx::query(
+            "DELETE FROM statistics_facts WHERE customer_id NOT IN \
+             (SELECT id FROM customers WHERE anonymised_at IS NOT NULL)",
+        )
+        .execute(pool)
+        .await?;
     });
     Ok(())
 }

@@ -174,6 +174,7 @@ impl<'a> CustomerImport<'a> {
                         && let Some(people) = &self.people
                         && let Some(other) = people.likely_duplicate(&data)
                     {
+                        let other = other.describe();
                         outcome.rejected.push(vec![self.converter.problem_at_field(
                             row,
                             "family_name",
@@ -195,12 +196,8 @@ impl<'a> CustomerImport<'a> {
                         updated_at: now,
                     };
                     if let Some(people) = &mut self.people {
-                        let who = if self.dry_run {
-                            format!("the row on line {}", row.line)
-                        } else {
-                            format!("customer {} (line {})", customer.id, row.line)
-                        };
-                        people.add(who, &customer.data);
+                        let id = (!self.dry_run).then_some(customer.id.as_str());
+                        people.add(id, row.line, &customer.data);
                     }
                     Change::Create(Box::new(customer))
                 }
@@ -396,7 +393,10 @@ struct PersonIndex {
 }
 
 struct Person {
-    who: Box<str>,
+    /// The customer's id; `None` for a row of this file not written (a dry run).
+    id: Option<Box<str>>,
+    /// The line of this file the person came from; 0 for a customer registered before.
+    line: u64,
     has_identity_code: bool,
     /// Hashes of the name skeletons: a million people fit in tens of megabytes.
     skeletons: Box<[u64]>,
@@ -414,7 +414,8 @@ impl PersonIndex {
             after = last.id.clone();
             for person in page {
                 index.by_birth_date.entry(person.birth_date).or_default().push(Person {
-                    who: format!("customer {}", person.id).into(),
+                    id: Some(person.id.into()),
+                    line: 0,
                     has_identity_code: person.identity_code.is_some(),
                     skeletons: skeleton_hashes(&person.family_name, &person.given_names),
                 });
@@ -423,9 +424,10 @@ impl PersonIndex {
         Ok(index)
     }
 
-    fn add(&mut self, who: String, data: &CustomerData) {
+    fn add(&mut self, id: Option<&str>, line: u64, data: &CustomerData) {
         self.by_birth_date.entry(data.birth_date).or_default().push(Person {
-            who: who.into(),
+            id: id.map(Into::into),
+            line,
             has_identity_code: data.identity_code.is_some(),
             skeletons: skeleton_hashes(&data.family_name, &data.given_names),
         });
@@ -433,16 +435,21 @@ impl PersonIndex {
 
     /// Someone born the same day with a similar name, unless both have identity codes: two
     /// different codes are two different people.
-    fn likely_duplicate(&self, data: &CustomerData) -> Option<&str> {
+    fn likely_duplicate(&self, data: &CustomerData) -> Option<&Person> {
         let skeletons = skeleton_hashes(&data.family_name, &data.given_names);
-        self.by_birth_date
-            .get(&data.birth_date)?
-            .iter()
-            .find(|p| {
-                !(p.has_identity_code && data.identity_code.is_some())
-                    && names::skeletons_match(&p.skeletons, &skeletons)
-            })
-            .map(|p| &*p.who)
+        self.by_birth_date.get(&data.birth_date)?.iter().find(|p| {
+            !(p.has_identity_code && data.identity_code.is_some()) && names::skeletons_match(&p.skeletons, &skeletons)
+        })
+    }
+}
+
+impl Person {
+    fn describe(&self) -> String {
+        match (&self.id, self.line) {
+            (Some(id), 0) => format!("customer {id}"),
+            (Some(id), line) => format!("customer {id} (line {line})"),
+            (None, line) => format!("the row on line {line}"),
+        }
     }
 }
 
