@@ -19,6 +19,7 @@ on_both_backends!(
     refusals_are_audited_and_tampering_is_found,
     worklists_follow_the_policy,
     the_subject_access_answer_holds_everything_and_is_audited,
+    the_change_feed_is_ordered_resumable_and_scoped,
 );
 
 fn customer(family: &str, municipality: &str) -> Value {
@@ -674,4 +675,105 @@ async fn the_subject_access_answer_holds_everything_and_is_audited(app: &TestApp
     app.get_as(As::SupervisorB, &format!("/api/v1/customers/{id}/subject-access"))
         .await
         .assert_problem(404, "not_found");
+}
+
+/// The change feed gives each unit the changes to its own customers, in order, a page at a time,
+/// and a consumer that resumes from its last cursor gets exactly what happened since.
+async fn the_change_feed_is_ordered_resumable_and_scoped(app: &TestApp) {
+    let c = customers(app).await;
+    let first = app.get_as(As::SupervisorA, "/api/v1/events?limit=2").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(first.body["more"], true);
+    let rest = app
+        .get_as(
+            As::SupervisorA,
+            &format!(
+                "/api/v1/events?after={}",
+                first.body["next_cursor"].as_str().expect("cursor")
+            ),
+        )
+        .await;
+    assert_eq!(rest.status, 200, "{}", rest.body);
+    assert_eq!(rest.body["more"], false);
+    let events: Vec<Value> = first.body["events"]
+        .as_array()
+        .into_iter()
+        .chain(rest.body["events"].as_array())
+        .flatten()
+        .cloned()
+        .collect();
+    let seen: Vec<(String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or("").to_owned(),
+                e["customer_id"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("customer.register".to_owned(), c.a.clone()),
+            ("customer.register".to_owned(), c.c.clone()),
+            ("customer.county_involvement.start".to_owned(), c.c.clone()),
+        ],
+        "unit A's changes in order, none of unit B's"
+    );
+    let cursors: Vec<i64> = events
+        .iter()
+        .map(|e| e["cursor"].as_str().and_then(|c| c.parse().ok()).unwrap_or(0))
+        .collect();
+    assert!(cursors.windows(2).all(|w| w[0] < w[1]), "{cursors:?}");
+
+    // Resuming from the last cursor gives exactly the new change, and reads are not changes.
+    let last = rest.body["next_cursor"].as_str().expect("cursor").to_owned();
+    app.get_as(As::CaseworkerA, &format!("/api/v1/customers/{}", c.a)).await;
+    let note = json!({"kind": "note", "written_on": "2026-06-01", "note_type": "phone_call", "text": "Soitto."});
+    let added = app
+        .post_as(As::CaseworkerA, &format!("/api/v1/customers/{}/records", c.a), &note)
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let new = app
+        .get_as(As::SupervisorA, &format!("/api/v1/events?after={last}"))
+        .await;
+    assert_eq!(new.status, 200, "{}", new.body);
+    let new_events = new.body["events"].as_array().expect("events");
+    assert_eq!(new_events.len(), 1, "{}", new.body);
+    assert_eq!(new_events[0]["type"], "note.create");
+    assert_eq!(new_events[0]["target_id"], added.body["id"]);
+    let quiet = app
+        .get_as(
+            As::SupervisorA,
+            &format!(
+                "/api/v1/events?after={}",
+                new.body["next_cursor"].as_str().expect("cursor")
+            ),
+        )
+        .await;
+    assert_eq!(quiet.body["events"], json!([]));
+    assert_eq!(
+        quiet.body["next_cursor"], new.body["next_cursor"],
+        "nothing new: the same cursor"
+    );
+
+    let b_events = app.get_as(As::SupervisorB, "/api/v1/events").await;
+    let b_customers: Vec<&str> = b_events.body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["customer_id"].as_str())
+        .collect();
+    assert_eq!(b_customers, [c.b.as_str()]);
+
+    app.get_as(As::CaseworkerA, "/api/v1/events")
+        .await
+        .assert_problem(403, "forbidden");
+    app.get_as(As::SupervisorA, "/api/v1/events?after=x")
+        .await
+        .assert_problem(422, "validation_failed");
+    app.get_as(As::SupervisorA, "/api/v1/events?limit=0")
+        .await
+        .assert_problem(422, "validation_failed");
 }

@@ -128,6 +128,9 @@ pub enum Action {
     CustomerAccessLog,
     /// Everything held about a customer, for their right of access (GDPR article 15).
     SubjectAccess,
+    /// The feed of changes to the customers in scope (ids and kinds of change, no contents), for
+    /// the unit's other systems.
+    ChangeFeedRead,
     /// Start or end a wellbeing county's involvement in a customer's multisectoral process.
     CountyInvolvementManage,
     /// Read a customer's process records (assessments, plans, referrals, notes, ...) and deadlines.
@@ -154,7 +157,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -163,6 +166,7 @@ impl Action {
         Action::CustomerHistory,
         Action::CustomerAccessLog,
         Action::SubjectAccess,
+        Action::ChangeFeedRead,
         Action::CountyInvolvementManage,
         Action::ProcessRead,
         Action::ProcessWrite,
@@ -189,6 +193,7 @@ impl Action {
             Action::CustomerHistory => "customer.history",
             Action::CustomerAccessLog => "customer.access_log",
             Action::SubjectAccess => "customer.subject_access",
+            Action::ChangeFeedRead => "events.read",
             Action::CountyInvolvementManage => "customer.county_involvement",
             Action::ProcessRead => "process.read",
             Action::ProcessWrite => "process.write",
@@ -217,6 +222,7 @@ impl Action {
                 | Action::CustomerHistory
                 | Action::CustomerAccessLog
                 | Action::SubjectAccess
+                | Action::ChangeFeedRead
                 | Action::CountyInvolvementManage
                 | Action::ProcessRead
                 | Action::ProcessWrite
@@ -301,6 +307,8 @@ pub const POLICY: &[Grant] = &[
     // A customer's request to see their data is answered by the unit's supervisor, who also sees
     // who has read it (GDPR article 15; the access log is part of the answer).
     grant(Supervisor, SubjectAccess, UnitMunicipalities),
+    // Integrations of the unit read the change feed with a supervisor's API token.
+    grant(Supervisor, ChangeFeedRead, UnitMunicipalities),
     grant(Supervisor, CountyInvolvementManage, UnitMunicipalities),
     grant(Supervisor, ProcessRead, UnitMunicipalities),
     grant(Supervisor, ProcessWrite, UnitMunicipalities),

@@ -123,14 +123,28 @@ pub struct ImportRun<'a> {
     pub dry_run: bool,
 }
 
+/// A batch's writing, run while the next batch is read and checked.
+type BatchWrite = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ServiceError>> + Send + 'static>>;
+
 /// How one batch's rows came out, before its summary is added to the run's.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct BatchOutcome {
     created: u64,
     updated: u64,
     skipped: u64,
     /// Each rejected row's problems.
     rejected: Vec<Vec<RowProblem>>,
+    /// The transaction that writes the accepted rows; none in a dry run or when nothing changes.
+    write: Option<BatchWrite>,
+}
+
+/// A batch whose writing runs, with what it will add to the summary once committed.
+struct InFlight {
+    first_line: u64,
+    last_line: u64,
+    rows: u64,
+    outcome: BatchOutcome,
+    handle: Option<tokio::task::JoinHandle<Result<(), ServiceError>>>,
 }
 
 impl Services {
@@ -168,6 +182,9 @@ impl Services {
         };
         let mut summary = ImportSummary::default();
         let mut rows = run.table.rows();
+        // One batch is written while the next is read and checked: the checks of a batch never
+        // depend on the previous batch's writes (duplicates within the file are found in memory).
+        let mut in_flight: Option<InFlight> = None;
         loop {
             let mut batch = Vec::with_capacity(BATCH_ROWS);
             for row in rows.by_ref() {
@@ -179,13 +196,17 @@ impl Services {
             if batch.is_empty() {
                 break;
             }
-            let outcome = match &mut state {
+            let prepared = match &mut state {
                 Importer::Customers(import) => import.batch(&batch).await,
                 Importer::Records(import) => import.batch(&batch).await,
             };
-            let outcome = match outcome {
+            let mut outcome = match prepared {
                 Ok(outcome) => outcome,
                 Err(error) => {
+                    // The batch before it may still be writing; let it finish and count it.
+                    if let Some(previous) = in_flight.take() {
+                        land(previous, &mut summary, progress, started).await?;
+                    }
                     summary.elapsed = started.elapsed();
                     return Err(ImportError::Batch {
                         first_line: batch.first().map_or(0, |r| r.line),
@@ -195,21 +216,20 @@ impl Services {
                     });
                 }
             };
-            summary.rows += batch.len() as u64;
-            summary.created += outcome.created;
-            summary.updated += outcome.updated;
-            summary.skipped += outcome.skipped;
-            summary.rejected += outcome.rejected.len() as u64;
-            for problems in outcome.rejected {
-                for problem in problems {
-                    if summary.problems.len() < MAX_PROBLEMS_KEPT {
-                        summary.problems.push(problem);
-                    } else {
-                        summary.problems_not_kept += 1;
-                    }
-                }
+            if let Some(previous) = in_flight.take() {
+                land(previous, &mut summary, progress, started).await?;
             }
-            progress(batch.len() as u64);
+            let handle = outcome.write.take().map(tokio::spawn);
+            in_flight = Some(InFlight {
+                first_line: batch.first().map_or(0, |r| r.line),
+                last_line: batch.last().map_or(0, |r| r.line),
+                rows: batch.len() as u64,
+                outcome,
+                handle,
+            });
+        }
+        if let Some(last) = in_flight.take() {
+            land(last, &mut summary, progress, started).await?;
         }
         summary.problems.sort_by_key(|p| (p.line, p.column));
         if !run.dry_run {
@@ -231,6 +251,48 @@ impl Services {
         summary.elapsed = started.elapsed();
         Ok(summary)
     }
+}
+
+/// Waits for a batch's writing and adds the batch to the summary; a failed write ends the import
+/// with the batches before it counted.
+async fn land(
+    batch: InFlight,
+    summary: &mut ImportSummary,
+    progress: &mut (dyn FnMut(u64) + Send),
+    started: Instant,
+) -> Result<(), ImportError> {
+    let written = match batch.handle {
+        Some(handle) => handle
+            .await
+            .unwrap_or_else(|e| Err(ServiceError::Internal(format!("the import's writer failed: {e}")))),
+        None => Ok(()),
+    };
+    if let Err(error) = written {
+        summary.elapsed = started.elapsed();
+        return Err(ImportError::Batch {
+            first_line: batch.first_line,
+            last_line: batch.last_line,
+            error,
+            summary: Box::new(std::mem::take(summary)),
+        });
+    }
+    let outcome = batch.outcome;
+    summary.rows += batch.rows;
+    summary.created += outcome.created;
+    summary.updated += outcome.updated;
+    summary.skipped += outcome.skipped;
+    summary.rejected += outcome.rejected.len() as u64;
+    for problems in outcome.rejected {
+        for problem in problems {
+            if summary.problems.len() < MAX_PROBLEMS_KEPT {
+                summary.problems.push(problem);
+            } else {
+                summary.problems_not_kept += 1;
+            }
+        }
+    }
+    progress(batch.rows);
+    Ok(())
 }
 
 enum Importer<'a> {

@@ -8,6 +8,7 @@ mod clock;
 pub mod customers;
 pub mod directory;
 mod error;
+pub mod events;
 pub mod import;
 pub mod process;
 pub mod repository_export;

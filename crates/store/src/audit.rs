@@ -173,3 +173,76 @@ pub async fn query(db: &Database, filter: &AuditFilter) -> Result<Vec<AuditRow>,
     });
     Ok(rows.into_iter().map(AuditRow::from).collect())
 }
+
+/// The actions that change a customer's data: the change feed's events.
+pub const CHANGE_ACTIONS: &[&str] = &[
+    "customer.register",
+    "customer.update",
+    "customer.end",
+    "customer.county_involvement.start",
+    "customer.county_involvement.end",
+    "assessment.create",
+    "assessment.revise",
+    "plan.create",
+    "plan.revise",
+    "programme.create",
+    "programme.revise",
+    "referral.create",
+    "referral.revise",
+    "note.create",
+    "note.revise",
+    "appointment.create",
+    "appointment.revise",
+    "import.customer_created",
+    "import.customer_updated",
+    "import.record_created",
+    "import.record_updated",
+    "retention.delete_record",
+    "retention.anonymise",
+];
+
+/// One change of a customer's data, as the change feed gives it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChangeEvent {
+    /// The audit row's id: the feed's cursor.
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub action: String,
+    pub customer_id: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+}
+
+/// Changes after `after_id` to customers now living in `municipality_codes`, oldest first.
+///
+/// Gap-free: appends hold the chain lock until they commit (SQLite has one writer; PostgreSQL an
+/// advisory lock), so ids become visible in order and a reader never sees a later id before an
+/// earlier one. A cursor therefore never skips a change that commits afterwards.
+pub async fn changes_after(
+    db: &Database,
+    after_id: i64,
+    limit: i64,
+    municipality_codes: &[String],
+) -> Result<Vec<ChangeEvent>, StoreError> {
+    if municipality_codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(with_db!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT a.id, a.occurred_at, a.action, a.customer_id, a.target_type, a.target_id FROM audit_log a \
+             JOIN customers c ON c.id = a.customer_id WHERE a.id > ",
+        );
+        query.push_bind(after_id).push(" AND a.outcome = 'success' AND a.action IN (");
+        let mut actions = query.separated(", ");
+        for action in CHANGE_ACTIONS {
+            actions.push_bind(*action);
+        }
+        query.push(") AND c.municipality_code IN (");
+        let mut codes = query.separated(", ");
+        for code in municipality_codes {
+            codes.push_bind(code);
+        }
+        query.push(") ORDER BY a.id LIMIT ").push_bind(limit);
+        query.build_query_as().fetch_all(pool).await?
+    }))
+}

@@ -70,6 +70,11 @@ pub struct PoolSettings {
     /// For writing generated data in bulk only: commits are not waited on to reach the disk (a
     /// crash loses the load, which is then made again), and SQLite keeps more pages in memory.
     pub bulk_load: bool,
+    /// For a batch job that can be run again without harm (an import keeps its legacy ids): SQLite
+    /// keeps more pages in memory and waits for the disk at checkpoints rather than at every commit
+    /// (`synchronous=NORMAL`: a power cut may lose the last batches, which running the job again
+    /// restores; a crash of the program loses nothing committed).
+    pub batch_job: bool,
 }
 
 impl Default for PoolSettings {
@@ -78,11 +83,21 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(10),
             bulk_load: false,
+            batch_job: false,
         }
     }
 }
 
 impl PoolSettings {
+    /// A few connections for a rerunnable batch job (see [`PoolSettings::batch_job`]).
+    pub fn batch_job() -> Self {
+        Self {
+            max_connections: 4,
+            batch_job: true,
+            ..Self::default()
+        }
+    }
+
     /// One connection that writes generated data in bulk (see [`PoolSettings::bulk_load`]).
     pub fn bulk_load() -> Self {
         Self {
@@ -113,13 +128,22 @@ impl Database {
                 // FULL: a transaction that returned is on disk, also after a power cut.
                 .synchronous(if settings.bulk_load {
                     SqliteSynchronous::Off
+                } else if settings.batch_job {
+                    SqliteSynchronous::Normal
                 } else {
                     SqliteSynchronous::Full
                 })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", if settings.bulk_load { "-262144" } else { "-32000" });
+                .pragma(
+                    "cache_size",
+                    if settings.bulk_load || settings.batch_job {
+                        "-262144"
+                    } else {
+                        "-32000"
+                    },
+                );
             // A bulk load's statements are slow by design; logging each would drown the progress bar.
             let options = if settings.bulk_load {
                 sqlx::ConnectOptions::disable_statement_logging(options)

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/history", get(api::customers::history))
         .route("/customers/{id}/access-log", get(api::customers::access_log))
         .route("/customers/{id}/subject-access", get(api::customers::subject_access))
+        .route("/events", get(api::events::list))
         .route(
             "/customers/{id}/county-involvements",
             get(api::customers::involvements).post(api::customers::start_involvement),

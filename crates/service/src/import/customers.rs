@@ -3,7 +3,6 @@
 //! imported before, compared with what it became and updated only if it changed.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use chrono::NaiveDate;
 use kotopolku_domain::actor::Actor;
@@ -218,7 +217,10 @@ impl<'a> CustomerImport<'a> {
             }
         }
         if !self.dry_run && !changes.is_empty() {
-            self.write(&changes).await?;
+            let (services, actor, source) = (self.services.clone(), self.actor.clone(), self.source.to_owned());
+            outcome.write = Some(Box::pin(
+                async move { write(&services, &actor, &source, &changes).await },
+            ));
         }
         Ok(outcome)
     }
@@ -300,75 +302,80 @@ impl<'a> CustomerImport<'a> {
         };
         Ok((data, end))
     }
+}
 
-    /// Writes one batch's changes in one transaction: customers, their search rows, history, legacy
-    /// links and audit rows.
-    async fn write(&self, changes: &[(String, Change)]) -> Result<(), ServiceError> {
-        let now = self.services.clock.now();
-        let mut created = Vec::new();
-        let mut links = Vec::new();
-        let mut history = Vec::new();
-        let mut audit_rows = Vec::new();
-        for (legacy_id, change) in changes {
-            if let Change::Create(customer) = change {
-                links.push(LegacyLink {
-                    legacy_id: legacy_id.clone(),
-                    record_id: customer.id.clone(),
-                    customer_id: customer.id.clone(),
+/// Writes one batch's changes in one transaction: customers, their search rows, history, legacy
+/// links and audit rows.
+async fn write(
+    services: &Services,
+    actor: &Actor,
+    source: &str,
+    changes: &[(String, Change)],
+) -> Result<(), ServiceError> {
+    let now = services.clock.now();
+    let mut created = Vec::new();
+    let mut links = Vec::new();
+    let mut history = Vec::new();
+    let mut audit_rows = Vec::new();
+    for (legacy_id, change) in changes {
+        if let Change::Create(customer) = change {
+            links.push(LegacyLink {
+                legacy_id: legacy_id.clone(),
+                record_id: customer.id.clone(),
+                customer_id: customer.id.clone(),
+            });
+            history.push(ImportedChange {
+                customer_id: customer.id.clone(),
+                changed_at: now,
+                kind: "imported",
+                field: "legacy_id".into(),
+                old_value: None,
+                new_value: Some(format!("{} {legacy_id}", source)),
+            });
+            audit_rows.push(audit::entry(
+                actor,
+                "import.customer_created",
+                Target::customer(&customer.id),
+                Outcome::Success,
+                now,
+            ));
+            created.push(Customer::clone(customer));
+        }
+    }
+    let mut tx = services.db.begin().await?;
+    bulk_load::insert_customers(&mut tx, &created).await?;
+    for (_, change) in changes {
+        if let Change::Update { before, after } = change {
+            if !customer_store::update(&mut tx, after, before.version).await? {
+                return Err(ServiceError::VersionConflict {
+                    current_version: before.version + 1,
                 });
+            }
+            for field in crate::customers::diff(Some(before), after)? {
                 history.push(ImportedChange {
-                    customer_id: customer.id.clone(),
+                    customer_id: after.id.clone(),
                     changed_at: now,
                     kind: "imported",
-                    field: "legacy_id".into(),
-                    old_value: None,
-                    new_value: Some(format!("{} {legacy_id}", self.source)),
+                    field: field.field,
+                    old_value: field.old_value,
+                    new_value: field.new_value,
                 });
-                audit_rows.push(audit::entry(
-                    self.actor,
-                    "import.customer_created",
-                    Target::customer(&customer.id),
-                    Outcome::Success,
-                    now,
-                ));
-                created.push(Customer::clone(customer));
             }
+            statistics::forget_facts(&mut tx, &after.id).await?;
+            audit_rows.push(audit::entry(
+                actor,
+                "import.customer_updated",
+                Target::customer(&after.id),
+                Outcome::Success,
+                now,
+            ));
         }
-        let mut tx = self.services.db.begin().await?;
-        bulk_load::insert_customers(&mut tx, &created).await?;
-        for (_, change) in changes {
-            if let Change::Update { before, after } = change {
-                if !customer_store::update(&mut tx, after, before.version).await? {
-                    return Err(ServiceError::VersionConflict {
-                        current_version: before.version + 1,
-                    });
-                }
-                for field in crate::customers::diff(Some(before), after)? {
-                    history.push(ImportedChange {
-                        customer_id: after.id.clone(),
-                        changed_at: now,
-                        kind: "imported",
-                        field: field.field,
-                        old_value: field.old_value,
-                        new_value: field.new_value,
-                    });
-                }
-                statistics::forget_facts(&mut tx, &after.id).await?;
-                audit_rows.push(audit::entry(
-                    self.actor,
-                    "import.customer_updated",
-                    Target::customer(&after.id),
-                    Outcome::Success,
-                    now,
-                ));
-            }
-        }
-        store::insert_links(&mut tx, self.source, ImportKind::Customers.link_kind(), &links, now).await?;
-        store::insert_changes(&mut tx, &self.actor.id, &self.actor.display_name, &history).await?;
-        audit::record_in(&mut tx, &audit_rows).await?;
-        tx.commit().await?;
-        Ok(())
     }
+    store::insert_links(&mut tx, source, ImportKind::Customers.link_kind(), &links, now).await?;
+    store::insert_changes(&mut tx, &actor.id, &actor.display_name, &history).await?;
+    audit::record_in(&mut tx, &audit_rows).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A stored customer as the JSON an import row is laid over: fields the mapping does not fill keep
@@ -398,8 +405,10 @@ struct Person {
     /// The line of this file the person came from; 0 for a customer registered before.
     line: u64,
     has_identity_code: bool,
-    /// Hashes of the name skeletons: a million people fit in tens of megabytes.
-    skeletons: Box<[u64]>,
+    /// The names, compared only with rows born the same day when either lacks an identity code
+    /// (most rows have one, so skeletons are made only when needed).
+    family_name: Box<str>,
+    given_names: Box<str>,
 }
 
 impl PersonIndex {
@@ -417,7 +426,8 @@ impl PersonIndex {
                     id: Some(person.id.into()),
                     line: 0,
                     has_identity_code: person.identity_code.is_some(),
-                    skeletons: skeleton_hashes(&person.family_name, &person.given_names),
+                    family_name: person.family_name.into(),
+                    given_names: person.given_names.into(),
                 });
             }
         }
@@ -429,16 +439,22 @@ impl PersonIndex {
             id: id.map(Into::into),
             line,
             has_identity_code: data.identity_code.is_some(),
-            skeletons: skeleton_hashes(&data.family_name, &data.given_names),
+            family_name: data.family_name.as_str().into(),
+            given_names: data.given_names.as_str().into(),
         });
     }
 
     /// Someone born the same day with a similar name, unless both have identity codes: two
     /// different codes are two different people.
     fn likely_duplicate(&self, data: &CustomerData) -> Option<&Person> {
-        let skeletons = skeleton_hashes(&data.family_name, &data.given_names);
-        self.by_birth_date.get(&data.birth_date)?.iter().find(|p| {
-            !(p.has_identity_code && data.identity_code.is_some()) && names::skeletons_match(&p.skeletons, &skeletons)
+        let born_same_day = self.by_birth_date.get(&data.birth_date)?;
+        let mut skeletons = None;
+        born_same_day.iter().find(|p| {
+            if p.has_identity_code && data.identity_code.is_some() {
+                return false;
+            }
+            let mine = skeletons.get_or_insert_with(|| names::name_skeletons(&data.family_name, &data.given_names));
+            names::skeletons_match(&names::name_skeletons(&p.family_name, &p.given_names), mine)
         })
     }
 }
@@ -451,15 +467,4 @@ impl Person {
             (None, line) => format!("the row on line {line}"),
         }
     }
-}
-
-fn skeleton_hashes(family: &str, given: &str) -> Box<[u64]> {
-    names::name_skeletons(family, given)
-        .iter()
-        .map(|s| {
-            let mut hasher = DefaultHasher::new();
-            s.hash(&mut hasher);
-            hasher.finish()
-        })
-        .collect()
 }

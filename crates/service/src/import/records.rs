@@ -221,60 +221,75 @@ impl<'a> RecordImport<'a> {
             });
         }
         if !self.dry_run && !accepted.is_empty() {
-            self.write(&accepted).await?;
+            let (services, actor, source, kind) = (
+                self.services.clone(),
+                self.actor.clone(),
+                self.source.to_owned(),
+                self.kind,
+            );
+            outcome.write = Some(Box::pin(async move {
+                write(&services, &actor, &source, kind, &accepted).await
+            }));
         }
         Ok(outcome)
     }
+}
 
-    async fn write(&self, accepted: &[Accepted]) -> Result<(), ServiceError> {
-        let now = self.services.clock.now();
-        let superseded: Vec<String> = accepted
-            .iter()
-            .filter(|a| a.replaces)
-            .map(|a| a.record.id.clone())
-            .collect();
-        let links: Vec<LegacyLink> = accepted
-            .iter()
-            .filter(|a| !a.replaces)
-            .map(|a| LegacyLink {
-                legacy_id: a.legacy_id.clone(),
-                record_id: a.record.id.clone(),
-                customer_id: a.record.customer_id.clone(),
-            })
-            .collect();
-        let records: Vec<ProcessRecord> = accepted.iter().map(|a| a.record.clone()).collect();
-        let customers: Vec<String> = records
-            .iter()
-            .map(|r| r.customer_id.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let audit_rows: Vec<_> = accepted
-            .iter()
-            .map(|a| {
-                audit::entry(
-                    self.actor,
-                    if a.replaces {
-                        "import.record_updated"
-                    } else {
-                        "import.record_created"
-                    },
-                    Target::record(a.record.kind.as_str(), &a.record.id, &a.record.customer_id),
-                    Outcome::Success,
-                    now,
-                )
-            })
-            .collect();
-        let mut tx = self.services.db.begin().await?;
-        store::supersede_records(&mut tx, &superseded).await?;
-        bulk_load::insert_records(&mut tx, &records).await?;
-        store::insert_links(&mut tx, self.source, self.kind.link_kind(), &links, now).await?;
-        // The statistics derive these customers' facts again at their next refresh.
-        statistics::forget_facts_of(&mut tx, &customers).await?;
-        audit::record_in(&mut tx, &audit_rows).await?;
-        tx.commit().await?;
-        Ok(())
-    }
+/// Writes one batch's records in one transaction: new versions, legacy links and audit rows.
+async fn write(
+    services: &Services,
+    actor: &Actor,
+    source: &str,
+    kind: ImportKind,
+    accepted: &[Accepted],
+) -> Result<(), ServiceError> {
+    let now = services.clock.now();
+    let superseded: Vec<String> = accepted
+        .iter()
+        .filter(|a| a.replaces)
+        .map(|a| a.record.id.clone())
+        .collect();
+    let links: Vec<LegacyLink> = accepted
+        .iter()
+        .filter(|a| !a.replaces)
+        .map(|a| LegacyLink {
+            legacy_id: a.legacy_id.clone(),
+            record_id: a.record.id.clone(),
+            customer_id: a.record.customer_id.clone(),
+        })
+        .collect();
+    let records: Vec<ProcessRecord> = accepted.iter().map(|a| a.record.clone()).collect();
+    let customers: Vec<String> = records
+        .iter()
+        .map(|r| r.customer_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let audit_rows: Vec<_> = accepted
+        .iter()
+        .map(|a| {
+            audit::entry(
+                actor,
+                if a.replaces {
+                    "import.record_updated"
+                } else {
+                    "import.record_created"
+                },
+                Target::record(a.record.kind.as_str(), &a.record.id, &a.record.customer_id),
+                Outcome::Success,
+                now,
+            )
+        })
+        .collect();
+    let mut tx = services.db.begin().await?;
+    store::supersede_records(&mut tx, &superseded).await?;
+    bulk_load::insert_records(&mut tx, &records).await?;
+    store::insert_links(&mut tx, source, kind.link_kind(), &links, now).await?;
+    // The statistics derive these customers' facts again at their next refresh.
+    statistics::forget_facts_of(&mut tx, &customers).await?;
+    audit::record_in(&mut tx, &audit_rows).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The row's JSON as a record of `kind`. Each kind is read as its own type rather than through the

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod code_lists;
 pub mod customers;
+pub mod events;
 pub mod health;
 pub mod openapi;
 pub mod process;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{admin, auth, code_lists, customers, health, process, repository_export, statistics};
+use super::{admin, auth, code_lists, customers, events, health, process, repository_export, statistics};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ use super::{admin, auth, code_lists, customers, health, process, repository_expo
         customers::history,
         customers::access_log,
         customers::subject_access,
+        events::list,
         customers::involvements,
         customers::start_involvement,
         customers::end_involvement,
@@ -75,6 +76,7 @@ use super::{admin, auth, code_lists, customers, health, process, repository_expo
         (name = "auth", description = "Sign-in with password and TOTP, sessions (cookie + X-CSRF-Token); integrations use Authorization: Bearer"),
         (name = "administration", description = "Organisations, users, API tokens and the audit log"),
         (name = "statistics", description = "Protected aggregate statistics for municipalities, regions and the nation, open data, and the indicators' definitions"),
+        (name = "events", description = "The change feed: what changed, for other systems of the unit to follow"),
         (name = "exports", description = "The delivery to the national integration data repository (Decree 874/2024) and its JSON Schema"),
     )
 )]
