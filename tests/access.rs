@@ -20,6 +20,7 @@ on_both_backends!(
     worklists_follow_the_policy,
     the_subject_access_answer_holds_everything_and_is_audited,
     the_change_feed_is_ordered_resumable_and_scoped,
+    a_customer_who_moves_is_handed_over_to_the_new_unit,
 );
 
 fn customer(family: &str, municipality: &str) -> Value {
@@ -776,4 +777,181 @@ async fn the_change_feed_is_ordered_resumable_and_scoped(app: &TestApp) {
     app.get_as(As::SupervisorA, "/api/v1/events?limit=0")
         .await
         .assert_problem(422, "validation_failed");
+}
+
+/// A customer moves from Helsinki (unit A) to Vantaa (unit B): A hands the file over, B sees who is
+/// coming and accepts, and afterwards the file is B's alone, with the move in its history; A keeps the
+/// hand-over's record. A decline leaves the customer with A; every step is audited.
+async fn a_customer_who_moves_is_handed_over_to_the_new_unit(app: &TestApp) {
+    let c = customers(app).await;
+    let id = &c.a;
+    let note =
+        json!({"kind": "note", "written_on": "2026-06-01", "note_type": "meeting", "text": "Muuttaa Vantaalle."});
+    let added = app
+        .post_as(As::CaseworkerA, &format!("/api/v1/customers/{id}/records"), &note)
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+
+    // Bad requests change nothing.
+    app.post_as(
+        As::CaseworkerA,
+        &format!("/api/v1/customers/{id}/handovers"),
+        &json!({"to_municipality": "091", "moved_on": "2026-06-10"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post_as(
+        As::CaseworkerB,
+        &format!("/api/v1/customers/{id}/handovers"),
+        &json!({"to_municipality": "092", "moved_on": "2026-06-10"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    let requested = app
+        .post_as(
+            As::CaseworkerA,
+            &format!("/api/v1/customers/{id}/handovers"),
+            &json!({"to_municipality": "092", "moved_on": "2026-06-10"}),
+        )
+        .await;
+    assert_eq!(requested.status, 201, "{}", requested.body);
+    assert_eq!(requested.body["status"], "pending");
+    let handover = requested.body["id"].as_str().expect("id").to_owned();
+    app.post_as(
+        As::CaseworkerA,
+        &format!("/api/v1/customers/{id}/handovers"),
+        &json!({"to_municipality": "092", "moved_on": "2026-06-10"}),
+    )
+    .await
+    .assert_problem(409, "handover_pending");
+
+    // Unit B sees who is coming, but not the file before accepting it.
+    let incoming = app.get_as(As::CaseworkerB, "/api/v1/handovers").await;
+    assert_eq!(incoming.status, 200, "{}", incoming.body);
+    assert_eq!(incoming.body["incoming"][0]["family_name"], "Aaltonen");
+    assert_eq!(incoming.body["incoming"][0]["status"], "pending");
+    app.get_as(As::CaseworkerB, &format!("/api/v1/customers/{id}"))
+        .await
+        .assert_problem(404, "not_found");
+    // Only the receiving unit accepts, only the sending one cancels.
+    app.post_as(
+        As::CaseworkerA,
+        &format!("/api/v1/handovers/{handover}/accept"),
+        &json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.post_as(
+        As::CaseworkerB,
+        &format!("/api/v1/handovers/{handover}/cancel"),
+        &json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    let accepted = app
+        .post_as(
+            As::CaseworkerB,
+            &format!("/api/v1/handovers/{handover}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(accepted.body["status"], "accepted");
+    let moved = app.get_as(As::CaseworkerB, &format!("/api/v1/customers/{id}")).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["municipality_code"], "092");
+    let records = app
+        .get_as(As::CaseworkerB, &format!("/api/v1/customers/{id}/records"))
+        .await;
+    assert_eq!(
+        records.body["records"].as_array().map(Vec::len),
+        Some(1),
+        "the file came along: {}",
+        records.body
+    );
+    app.get_as(As::CaseworkerA, &format!("/api/v1/customers/{id}"))
+        .await
+        .assert_problem(404, "not_found");
+    let history = app
+        .get_as(As::CaseworkerB, &format!("/api/v1/customers/{id}/history"))
+        .await;
+    assert!(
+        history.body["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["change_kind"] == "handed_over" && e["old_value"] == "091" && e["new_value"] == "092"),
+        "{}",
+        history.body
+    );
+    let outgoing = app.get_as(As::CaseworkerA, "/api/v1/handovers").await;
+    assert_eq!(outgoing.body["outgoing"][0]["id"], handover.as_str());
+    assert_eq!(outgoing.body["outgoing"][0]["status"], "accepted");
+    app.post_as(
+        As::CaseworkerB,
+        &format!("/api/v1/handovers/{handover}/accept"),
+        &json!({}),
+    )
+    .await
+    .assert_problem(409, "handover_not_pending");
+    // The name search of the new unit finds the customer; the old unit's does not.
+    let found_b = app.get_as(As::CaseworkerB, "/api/v1/customers?name=aaltonen").await;
+    assert_eq!(
+        found_b.body["customers"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        found_b.body
+    );
+    let found_a = app.get_as(As::CaseworkerA, "/api/v1/customers?name=aaltonen").await;
+    assert_eq!(
+        found_a.body["customers"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        found_a.body
+    );
+
+    // A declined hand-over leaves the customer where they were.
+    let other = app
+        .post_as(
+            As::CaseworkerA,
+            &format!("/api/v1/customers/{}/handovers", c.c),
+            &json!({"to_municipality": "092", "moved_on": "2026-06-12"}),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.body);
+    let other_id = other.body["id"].as_str().expect("id");
+    app.post_as(
+        As::CaseworkerB,
+        &format!("/api/v1/handovers/{other_id}/decline"),
+        &json!({"reason": " "}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let declined = app
+        .post_as(
+            As::CaseworkerB,
+            &format!("/api/v1/handovers/{other_id}/decline"),
+            &json!({"reason": "Muutto ei toteutunut."}),
+        )
+        .await;
+    assert_eq!(declined.status, 200, "{}", declined.body);
+    let stays = app.get_as(As::CaseworkerA, &format!("/api/v1/customers/{}", c.c)).await;
+    assert_eq!(stays.body["municipality_code"], "091");
+
+    let actions: Vec<String> = audit_rows(&app.database.db)
+        .await
+        .into_iter()
+        .map(|r| r.entry.action)
+        .filter(|a| a.starts_with("customer.handover"))
+        .collect();
+    for expected in [
+        "customer.handover.request",
+        "customer.handover.receive",
+        "customer.handover.accept",
+        "customer.handover.decline",
+    ] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
+    }
 }

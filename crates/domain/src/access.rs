@@ -128,6 +128,10 @@ pub enum Action {
     CustomerAccessLog,
     /// Everything held about a customer, for their right of access (GDPR article 15).
     SubjectAccess,
+    /// Hand a customer who moved over to the new municipality's unit, or withdraw the hand-over.
+    HandoverRequest,
+    /// See, accept or decline hand-overs of customers moving into the unit's municipalities.
+    HandoverReceive,
     /// The feed of changes to the customers in scope (ids and kinds of change, no contents), for
     /// the unit's other systems.
     ChangeFeedRead,
@@ -157,7 +161,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -167,6 +171,8 @@ impl Action {
         Action::CustomerAccessLog,
         Action::SubjectAccess,
         Action::ChangeFeedRead,
+        Action::HandoverRequest,
+        Action::HandoverReceive,
         Action::CountyInvolvementManage,
         Action::ProcessRead,
         Action::ProcessWrite,
@@ -194,6 +200,8 @@ impl Action {
             Action::CustomerAccessLog => "customer.access_log",
             Action::SubjectAccess => "customer.subject_access",
             Action::ChangeFeedRead => "events.read",
+            Action::HandoverRequest => "customer.handover.request",
+            Action::HandoverReceive => "customer.handover.receive",
             Action::CountyInvolvementManage => "customer.county_involvement",
             Action::ProcessRead => "process.read",
             Action::ProcessWrite => "process.write",
@@ -223,6 +231,8 @@ impl Action {
                 | Action::CustomerAccessLog
                 | Action::SubjectAccess
                 | Action::ChangeFeedRead
+                | Action::HandoverRequest
+                | Action::HandoverReceive
                 | Action::CountyInvolvementManage
                 | Action::ProcessRead
                 | Action::ProcessWrite
@@ -297,6 +307,8 @@ pub const POLICY: &[Grant] = &[
     grant(Caseworker, ProcessWrite, UnitMunicipalities),
     grant(Caseworker, SensitiveNoteRead, UnitMunicipalities),
     grant(Caseworker, WorklistRead, UnitMunicipalities),
+    grant(Caseworker, HandoverRequest, UnitMunicipalities),
+    grant(Caseworker, HandoverReceive, UnitMunicipalities),
     grant(Supervisor, CustomerRegister, UnitMunicipalities),
     grant(Supervisor, CustomerRead, UnitMunicipalities),
     grant(Supervisor, CustomerSearch, UnitMunicipalities),
@@ -315,6 +327,8 @@ pub const POLICY: &[Grant] = &[
     grant(Supervisor, SensitiveNoteRead, UnitMunicipalities),
     grant(Supervisor, WorklistRead, UnitMunicipalities),
     grant(Supervisor, UnitWorklistRead, UnitMunicipalities),
+    grant(Supervisor, HandoverRequest, UnitMunicipalities),
+    grant(Supervisor, HandoverReceive, UnitMunicipalities),
     grant(Supervisor, UserManage, OwnOrganisation),
     // The national repository export is the unit's own data delivery (681/2023 §74): its supervisor
     // makes it; regional, national and operator roles get nothing, as for any personal data.

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod directory;
 mod error;
 pub mod events;
+pub mod handovers;
 pub mod import;
 pub mod process;
 pub mod repository_export;

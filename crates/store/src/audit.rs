@@ -179,6 +179,7 @@ pub const CHANGE_ACTIONS: &[&str] = &[
     "customer.register",
     "customer.update",
     "customer.end",
+    "customer.handover.accept",
     "customer.county_involvement.start",
     "customer.county_involvement.end",
     "assessment.create",

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bulk_load;
 pub mod customers;
 pub mod directory;
+pub mod handovers;
 pub mod import;
 pub mod process;
 pub mod repository_export;

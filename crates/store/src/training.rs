@@ -9,6 +9,7 @@ const TABLES: &[&str] = &[
     "statistics_refresh",
     "process_records",
     "county_involvements",
+    "handovers",
     "legacy_ids",
     "customer_changes",
     "customer_name_tokens",

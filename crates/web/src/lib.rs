@@ -53,6 +53,11 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/access-log", get(api::customers::access_log))
         .route("/customers/{id}/subject-access", get(api::customers::subject_access))
         .route("/events", get(api::events::list))
+        .route("/customers/{id}/handovers", post(api::handovers::request))
+        .route("/handovers", get(api::handovers::list))
+        .route("/handovers/{id}/accept", post(api::handovers::accept))
+        .route("/handovers/{id}/decline", post(api::handovers::decline))
+        .route("/handovers/{id}/cancel", post(api::handovers::cancel))
         .route(
             "/customers/{id}/county-involvements",
             get(api::customers::involvements).post(api::customers::start_involvement),

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod code_lists;
 pub mod customers;
 pub mod events;
+pub mod handovers;
 pub mod health;
 pub mod openapi;
 pub mod process;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{admin, auth, code_lists, customers, events, health, process, repository_export, statistics};
+use super::{admin, auth, code_lists, customers, events, handovers, health, process, repository_export, statistics};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,11 @@ use super::{admin, auth, code_lists, customers, events, health, process, reposit
         customers::access_log,
         customers::subject_access,
         events::list,
+        handovers::request,
+        handovers::list,
+        handovers::accept,
+        handovers::decline,
+        handovers::cancel,
         customers::involvements,
         customers::start_involvement,
         customers::end_involvement,
