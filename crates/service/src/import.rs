@@ -300,6 +300,34 @@ enum Importer<'a> {
     Records(records::RecordImport<'a>),
 }
 
+/// Reads a batch's rows, keeping the first row of each legacy id in the file: the rows that convert
+/// come back, the others' problems go to `outcome`.
+fn convert_batch<'r>(
+    converter: &Converter,
+    rows: &'r [source::SourceRow],
+    legacy_ids_seen: &mut std::collections::HashMap<String, u64>,
+    outcome: &mut BatchOutcome,
+) -> Vec<(&'r source::SourceRow, convert::ConvertedRow)> {
+    let mut converted = Vec::with_capacity(rows.len());
+    for row in rows {
+        match converter.convert(row) {
+            Ok(c) => match legacy_ids_seen.get(&c.legacy_id) {
+                Some(first) => outcome.rejected.push(vec![converter.problem_at_legacy_id(
+                    row,
+                    "duplicate_legacy_id",
+                    &format!("the legacy id is also on line {first}; only that row is imported"),
+                )]),
+                None => {
+                    legacy_ids_seen.insert(c.legacy_id.clone(), row.line);
+                    converted.push((row, c));
+                }
+            },
+            Err(problems) => outcome.rejected.push(problems),
+        }
+    }
+    converted
+}
+
 /// Reads a serde error's path and message as a problem at the field's column.
 fn deserialize_problem(
     converter: &Converter,

@@ -231,3 +231,24 @@ pub fn redact_url(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// Deletes the rows of `table` whose `column` is one of `keys`, a few hundred keys per statement.
+pub(crate) async fn delete_where_in(
+    tx: &mut Tx,
+    table: &'static str,
+    column: &'static str,
+    keys: &[String],
+) -> Result<(), StoreError> {
+    for chunk in keys.chunks(500) {
+        crate::with_tx!(tx, conn => {
+            let mut query = sqlx::QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+            let mut list = query.separated(", ");
+            for key in chunk {
+                list.push_bind(key);
+            }
+            query.push(")");
+            query.build().execute(&mut *conn).await?;
+        });
+    }
+    Ok(())
+}

@@ -34,18 +34,7 @@ pub async fn expired_records(
 
 /// Deletes every version of these records.
 pub async fn delete_records(tx: &mut Tx, ids: &[String]) -> Result<(), StoreError> {
-    for chunk in ids.chunks(500) {
-        with_tx!(tx, conn => {
-            let mut query = sqlx::QueryBuilder::new("DELETE FROM process_records WHERE id IN (");
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(id);
-            }
-            query.push(")");
-            query.build().execute(&mut *conn).await?;
-        });
-    }
-    Ok(())
+    crate::db::delete_where_in(tx, "process_records", "id", ids).await
 }
 
 /// Customers whose customership ended on or before `ended_by` and who are not anonymised yet.

@@ -47,18 +47,7 @@ pub async fn forget_facts(tx: &mut Tx, customer_id: &str) -> Result<(), StoreErr
 
 /// [`forget_facts`] for many customers, a few statements in all.
 pub async fn forget_facts_of(tx: &mut Tx, customer_ids: &[String]) -> Result<(), StoreError> {
-    for chunk in customer_ids.chunks(500) {
-        with_tx!(tx, conn => {
-            let mut query = sqlx::QueryBuilder::new("DELETE FROM statistics_facts WHERE customer_id IN (");
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(id);
-            }
-            query.push(")");
-            query.build().execute(&mut *conn).await?;
-        });
-    }
-    Ok(())
+    crate::db::delete_where_in(tx, "statistics_facts", "customer_id", customer_ids).await
 }
 
 /// Forgets every customer's facts, so that the next refresh derives them all again; except those of

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::convert::{ConvertedRow, Converter};
 use super::mapping::{LikelyDuplicates, Mapping, Section};
 use super::source::SourceRow;
-use super::{BatchOutcome, ImportKind, RowProblem, deserialize_problem, violation_problems};
+use super::{BatchOutcome, ImportKind, RowProblem, convert_batch, deserialize_problem, violation_problems};
 use crate::audit::{self, Target};
 use crate::{ServiceError, Services};
 
@@ -72,23 +72,7 @@ impl<'a> CustomerImport<'a> {
 
     pub(super) async fn batch(&mut self, rows: &[SourceRow]) -> Result<BatchOutcome, ServiceError> {
         let mut outcome = BatchOutcome::default();
-        let mut converted = Vec::with_capacity(rows.len());
-        for row in rows {
-            match self.converter.convert(row) {
-                Ok(c) => match self.legacy_ids_seen.get(&c.legacy_id) {
-                    Some(first) => outcome.rejected.push(vec![self.converter.problem_at_legacy_id(
-                        row,
-                        "duplicate_legacy_id",
-                        &format!("the legacy id is also on line {first}; only that row is imported"),
-                    )]),
-                    None => {
-                        self.legacy_ids_seen.insert(c.legacy_id.clone(), row.line);
-                        converted.push((row, c));
-                    }
-                },
-                Err(problems) => outcome.rejected.push(problems),
-            }
-        }
+        let converted = convert_batch(self.converter, rows, &mut self.legacy_ids_seen, &mut outcome);
         let db = &self.services.db;
         let legacy_ids: Vec<String> = converted.iter().map(|(_, c)| c.legacy_id.clone()).collect();
         let links = store::links(db, self.source, ImportKind::Customers.link_kind(), &legacy_ids).await?;

@@ -488,6 +488,26 @@ pub(super) struct HistoryRow {
     pub(super) new: String,
 }
 
+impl HistoryRow {
+    /// One change of the basic data as the history shows it, in the reader's language.
+    pub(super) fn new(tr: Tr, e: &kotopolku_service::customers::HistoryEntry) -> Self {
+        HistoryRow {
+            at: tr.instant(&e.changed_at),
+            who: e.actor_name.clone(),
+            field: if e.field.is_empty() {
+                tr.label("change", &e.change_kind)
+            } else if e.field == "legacy_id" {
+                // An import's row: which legacy system and id the customer came from.
+                tr.t("history-imported-from")
+            } else {
+                tr.t(&format!("field-{}", e.field))
+            },
+            old: e.old_value.clone().unwrap_or_default(),
+            new: e.new_value.clone().unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "history.html")]
 struct HistoryPage {
@@ -503,21 +523,7 @@ pub async fn history(State(state): State<AppState>, user: PageUser, Path(id): Pa
         Err(error) if purpose_needed(&error) => return see_other(&format!("/customers/{id}/purpose")),
         Err(error) => return error_page(&user, error),
     };
-    let rows = entries
-        .iter()
-        .rev()
-        .map(|e| HistoryRow {
-            at: tr.instant(&e.changed_at),
-            who: e.actor_name.clone(),
-            field: if e.field.is_empty() {
-                tr.label("change", &e.change_kind)
-            } else {
-                tr.t(&format!("field-{}", e.field))
-            },
-            old: e.old_value.clone().unwrap_or_default(),
-            new: e.new_value.clone().unwrap_or_default(),
-        })
-        .collect();
+    let rows = entries.iter().rev().map(|e| HistoryRow::new(tr, e)).collect();
     page(&HistoryPage {
         layout: Layout::new(
             &user,
@@ -539,6 +545,31 @@ pub(super) struct AccessRow {
     pub(super) outcome: String,
 }
 
+impl AccessRow {
+    /// One audit row as the access log shows it, in the reader's language.
+    pub(super) fn new(
+        tr: Tr,
+        at: &chrono::DateTime<chrono::Utc>,
+        who: &str,
+        role: Option<&str>,
+        action: &str,
+        purpose: Option<&str>,
+        outcome: &str,
+    ) -> Self {
+        AccessRow {
+            at: tr.instant(at),
+            who: who.to_owned(),
+            role: role
+                .and_then(Role::parse)
+                .map(|r| tr.label("role", r.as_str()))
+                .unwrap_or_default(),
+            action: action_label(tr, action),
+            purpose: purpose.unwrap_or_default().to_owned(),
+            outcome: tr.label("outcome", outcome),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "access_log.html")]
 struct AccessLogPage {
@@ -558,19 +589,15 @@ pub async fn access_log(State(state): State<AppState>, user: PageUser, Path(id):
         .iter()
         .map(|row| {
             let e = &row.entry;
-            AccessRow {
-                at: tr.instant(&e.occurred_at),
-                who: e.actor_name.clone(),
-                role: e
-                    .role
-                    .as_deref()
-                    .and_then(Role::parse)
-                    .map(|r| tr.label("role", r.as_str()))
-                    .unwrap_or_default(),
-                action: action_label(tr, &e.action),
-                purpose: e.purpose.clone().unwrap_or_default(),
-                outcome: tr.label("outcome", &e.outcome),
-            }
+            AccessRow::new(
+                tr,
+                &e.occurred_at,
+                &e.actor_name,
+                e.role.as_deref(),
+                &e.action,
+                e.purpose.as_deref(),
+                &e.outcome,
+            )
         })
         .collect();
     page(&AccessLogPage {
@@ -683,7 +710,7 @@ pub async fn end(
 
 /// What an audit row's action means, in words: process records' actions are `{kind}.create` and
 /// `{kind}.revise`.
-pub(super) fn action_label(tr: Tr, action: &str) -> String {
+fn action_label(tr: Tr, action: &str) -> String {
     let key = format!("action-{}", action.replace(['.', '_'], "-"));
     if tr.has(&key) {
         return tr.t(&key);

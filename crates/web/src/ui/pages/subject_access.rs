@@ -5,12 +5,18 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use kotopolku_domain::access::Role;
 
-use super::customer::{AccessRow, HistoryRow, RecordView, action_label, facts, record_view};
+use super::customer::{AccessRow, HistoryRow, RecordView, facts, record_view};
 use crate::AppState;
 use crate::ui::session::PageUser;
 use crate::ui::{Layout, error_page, page};
+
+const PURPOSE_KEYS: [&str; 4] = [
+    "subject-access-purpose-1",
+    "subject-access-purpose-2",
+    "subject-access-purpose-3",
+    "subject-access-purpose-4",
+];
 
 struct InvolvementRow {
     county: String,
@@ -49,17 +55,7 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Err(error) => return error_page(&user, error),
     };
     let customer = &report.customer;
-    let history = report
-        .history
-        .iter()
-        .map(|e| HistoryRow {
-            at: tr.instant(&e.changed_at),
-            who: e.actor_name.clone(),
-            field: tr.t(&format!("field-{}", e.field)),
-            old: e.old_value.clone().unwrap_or_default(),
-            new: e.new_value.clone().unwrap_or_default(),
-        })
-        .collect();
+    let history = report.history.iter().map(|e| HistoryRow::new(tr, e)).collect();
     let records = report
         .records
         .iter()
@@ -101,18 +97,16 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<
     let access = report
         .access_log
         .iter()
-        .map(|e| AccessRow {
-            at: tr.instant(&e.at),
-            who: e.actor.clone(),
-            role: e
-                .role
-                .as_deref()
-                .and_then(Role::parse)
-                .map(|r| tr.label("role", r.as_str()))
-                .unwrap_or_default(),
-            action: action_label(tr, &e.action),
-            purpose: e.purpose.clone().unwrap_or_default(),
-            outcome: tr.label("outcome", &e.outcome),
+        .map(|e| {
+            AccessRow::new(
+                tr,
+                &e.at,
+                &e.actor,
+                e.role.as_deref(),
+                &e.action,
+                e.purpose.as_deref(),
+                &e.outcome,
+            )
         })
         .collect();
     page(&SubjectAccessPage {
@@ -129,8 +123,11 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<
             &[("at", &tr.instant(&report.generated_at))],
         ),
         name: format!("{}, {}", customer.data.family_name, customer.data.given_names),
-        purposes: (1..=report.purposes.len())
-            .map(|n| tr.t(&format!("subject-access-purpose-{n}")))
+        // The report states the purposes in English; the page shows them translated, in its order.
+        purposes: PURPOSE_KEYS
+            .iter()
+            .take(report.purposes.len())
+            .map(|key| tr.t(key))
             .collect(),
         facts: facts(tr, customer),
         history,
