@@ -12,6 +12,7 @@ mod cli;
 mod customers_api;
 mod demo;
 mod demo_data;
+mod employment_exchange;
 mod import;
 mod oidc;
 mod pages;

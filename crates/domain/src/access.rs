@@ -132,6 +132,10 @@ pub enum Action {
     HandoverRequest,
     /// See, accept or decline hand-overs of customers moving into the unit's municipalities.
     HandoverReceive,
+    /// Give a customer's assessment and plan to the employment services, on a stated legal basis.
+    EmploymentExchangeExport,
+    /// Take an assessment and plan from the employment services into a customer's file.
+    EmploymentExchangeImport,
     /// The feed of changes to the customers in scope (ids and kinds of change, no contents), for
     /// the unit's other systems.
     ChangeFeedRead,
@@ -161,7 +165,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::CustomerRegister,
         Action::CustomerRead,
         Action::CustomerSearch,
@@ -173,6 +177,8 @@ impl Action {
         Action::ChangeFeedRead,
         Action::HandoverRequest,
         Action::HandoverReceive,
+        Action::EmploymentExchangeExport,
+        Action::EmploymentExchangeImport,
         Action::CountyInvolvementManage,
         Action::ProcessRead,
         Action::ProcessWrite,
@@ -202,6 +208,8 @@ impl Action {
             Action::ChangeFeedRead => "events.read",
             Action::HandoverRequest => "customer.handover.request",
             Action::HandoverReceive => "customer.handover.receive",
+            Action::EmploymentExchangeExport => "customer.employment_exchange.export",
+            Action::EmploymentExchangeImport => "customer.employment_exchange.import",
             Action::CountyInvolvementManage => "customer.county_involvement",
             Action::ProcessRead => "process.read",
             Action::ProcessWrite => "process.write",
@@ -233,6 +241,8 @@ impl Action {
                 | Action::ChangeFeedRead
                 | Action::HandoverRequest
                 | Action::HandoverReceive
+                | Action::EmploymentExchangeExport
+                | Action::EmploymentExchangeImport
                 | Action::CountyInvolvementManage
                 | Action::ProcessRead
                 | Action::ProcessWrite
@@ -309,6 +319,8 @@ pub const POLICY: &[Grant] = &[
     grant(Caseworker, WorklistRead, UnitMunicipalities),
     grant(Caseworker, HandoverRequest, UnitMunicipalities),
     grant(Caseworker, HandoverReceive, UnitMunicipalities),
+    grant(Caseworker, EmploymentExchangeExport, UnitMunicipalities),
+    grant(Caseworker, EmploymentExchangeImport, UnitMunicipalities),
     grant(Supervisor, CustomerRegister, UnitMunicipalities),
     grant(Supervisor, CustomerRead, UnitMunicipalities),
     grant(Supervisor, CustomerSearch, UnitMunicipalities),
@@ -329,6 +341,8 @@ pub const POLICY: &[Grant] = &[
     grant(Supervisor, UnitWorklistRead, UnitMunicipalities),
     grant(Supervisor, HandoverRequest, UnitMunicipalities),
     grant(Supervisor, HandoverReceive, UnitMunicipalities),
+    grant(Supervisor, EmploymentExchangeExport, UnitMunicipalities),
+    grant(Supervisor, EmploymentExchangeImport, UnitMunicipalities),
     grant(Supervisor, UserManage, OwnOrganisation),
     // The national repository export is the unit's own data delivery (681/2023 §74): its supervisor
     // makes it; regional, national and operator roles get nothing, as for any personal data.

@@ -10,6 +10,7 @@ pub mod code_lists;
 pub mod customer;
 pub mod deadlines;
 pub mod directory;
+pub mod employment_exchange;
 pub mod handover;
 pub mod identity_code;
 pub mod names;

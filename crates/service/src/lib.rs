@@ -7,6 +7,7 @@ pub mod auth;
 mod clock;
 pub mod customers;
 pub mod directory;
+pub mod employment_exchange;
 mod error;
 pub mod events;
 pub mod handovers;

@@ -634,3 +634,5 @@ action-customer-handover-receive = Viewed incoming hand-overs
 action-customer-handover-accept = Took the customer over from another municipality
 action-customer-handover-decline = Declined the hand-over
 action-customer-handover-cancel = Withdrew the hand-over
+action-customer-employment-exchange-export = Gave the assessment and plan to the employment services
+action-customer-employment-exchange-import = Received an assessment and plan from the employment services

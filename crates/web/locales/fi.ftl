@@ -634,3 +634,5 @@ action-customer-handover-receive = Katsoi saapuvat siirrot
 action-customer-handover-accept = Otti asiakkaan vastaan toisesta kunnasta
 action-customer-handover-decline = Kieltäytyi siirrosta
 action-customer-handover-cancel = Perui siirron
+action-customer-employment-exchange-export = Luovutti arvioinnin ja suunnitelman työllisyyspalveluille
+action-customer-employment-exchange-import = Vastaanotti arvioinnin ja suunnitelman työllisyyspalveluilta

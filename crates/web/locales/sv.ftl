@@ -634,3 +634,5 @@ action-customer-handover-receive = Såg inkommande överföringar
 action-customer-handover-accept = Tog emot kunden från en annan kommun
 action-customer-handover-decline = Avböjde överföringen
 action-customer-handover-cancel = Återkallade överföringen
+action-customer-employment-exchange-export = Lämnade ut bedömningen och planen till sysselsättningstjänsterna
+action-customer-employment-exchange-import = Tog emot bedömningen och planen från sysselsättningstjänsterna

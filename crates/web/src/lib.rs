@@ -53,6 +53,15 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/access-log", get(api::customers::access_log))
         .route("/customers/{id}/subject-access", get(api::customers::subject_access))
         .route("/events", get(api::events::list))
+        .route(
+            "/customers/{id}/employment-exchange",
+            post(api::employment_exchange::export),
+        )
+        .route("/employment-exchange", post(api::employment_exchange::import))
+        .route(
+            "/schemas/employment-services-exchange.json",
+            get(api::employment_exchange::schema),
+        )
         .route("/customers/{id}/handovers", post(api::handovers::request))
         .route("/handovers", get(api::handovers::list))
         .route("/handovers/{id}/accept", post(api::handovers::accept))

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod code_lists;
 pub mod customers;
+pub mod employment_exchange;
 pub mod events;
 pub mod handovers;
 pub mod health;

@@ -4,7 +4,10 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{admin, auth, code_lists, customers, events, handovers, health, process, repository_export, statistics};
+use super::{
+    admin, auth, code_lists, customers, employment_exchange, events, handovers, health, process, repository_export,
+    statistics,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +31,9 @@ use super::{admin, auth, code_lists, customers, events, handovers, health, proce
         customers::access_log,
         customers::subject_access,
         events::list,
+        employment_exchange::export,
+        employment_exchange::import,
+        employment_exchange::schema,
         handovers::request,
         handovers::list,
         handovers::accept,
