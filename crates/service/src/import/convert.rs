@@ -313,9 +313,15 @@ fn read(field: &Field, text: &str) -> Result<Value, (&'static str, String)> {
             "not a yes or no (kyllä/ei, ja/nej, yes/no, true/false, 1/0)".to_owned(),
         ))?),
         FieldType::Integer => {
+            // Spreadsheets write whole numbers as `4,0` or `4.0`.
             let text = mapped(text);
+            let whole = text
+                .strip_suffix(",0")
+                .or_else(|| text.strip_suffix(".0"))
+                .unwrap_or(&text);
             Value::Number(
-                text.parse::<u32>()
+                whole
+                    .parse::<u32>()
                     .map_err(|_| ("invalid_number", "not a whole number".to_owned()))?
                     .into(),
             )

@@ -136,12 +136,17 @@ fn looks_like_time(text: &str) -> bool {
     !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.') && text.contains(':')
 }
 
-/// Reads a date cell with the given formats, then as ISO `yyyy-mm-dd`.
+/// Reads a date cell with the given formats, then as ISO `yyyy-mm-dd`, also with a time after it
+/// (`2023-02-01T00:00:00`, `2023-02-01 00:00`), as databases export timestamps.
 pub fn read_date(text: &str, formats: &[DateFormat]) -> Option<NaiveDate> {
-    formats
-        .iter()
-        .find_map(|format| format.read(text))
-        .or_else(|| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok())
+    let text = text.trim();
+    formats.iter().find_map(|format| format.read(text)).or_else(|| {
+        let date = match text.split_once(['T', ' ']) {
+            Some((date, time)) if looks_like_time(time.trim_end_matches('Z')) => date,
+            _ => text,
+        };
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+    })
 }
 
 #[cfg(test)]
@@ -167,7 +172,10 @@ mod tests {
         let compact = DateFormat::parse("yyyymmdd").unwrap();
         assert_eq!(compact.read("20230201"), date(2023, 2, 1));
         assert_eq!(compact.read("2023021"), None);
-        assert_eq!(read_date("2023-02-01", &[finnish]), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01", &[finnish.clone()]), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01T00:00:00", &[finnish.clone()]), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01 12:30", &[finnish.clone()]), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01Tea", &[finnish]), None);
     }
 
     #[test]

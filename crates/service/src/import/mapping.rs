@@ -244,6 +244,8 @@ impl Mapping {
             encoding,
             delimiter,
             sheet: section.and_then(|s| s.sheet.clone()),
+            // Title lines above the header (a report's name and date) are skipped.
+            header_has: section.map(|s| s.legacy_id.clone()),
         })
     }
 

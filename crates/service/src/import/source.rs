@@ -74,6 +74,9 @@ pub struct SourceOptions {
     pub delimiter: Option<u8>,
     /// XLSX: the worksheet by name; `None`: the first one.
     pub sheet: Option<String>,
+    /// A column name the header has: records before the first that has it are a report's title
+    /// lines, not data. `None`: the first non-empty record is the header.
+    pub header_has: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +342,15 @@ fn is_blank(cells: &[String]) -> bool {
     cells.iter().all(String::is_empty)
 }
 
+/// Whether `cells` can be the header: not blank, and holding the wanted column name if one is given.
+fn is_header(cells: &[String], options: &SourceOptions) -> bool {
+    !is_blank(cells)
+        && options
+            .header_has
+            .as_deref()
+            .is_none_or(|name| cells.iter().any(|c| c.to_lowercase() == name.trim().to_lowercase()))
+}
+
 // ---- CSV ----
 
 fn open_csv(file: String, bytes: Vec<u8>, options: &SourceOptions) -> Result<Table, SourceError> {
@@ -365,7 +377,7 @@ fn open_csv(file: String, bytes: Vec<u8>, options: &SourceOptions) -> Result<Tab
         let cells: Vec<String> = record.iter().map(|c| trim_cell(c).to_owned()).collect();
         if header.is_none() {
             skip += 1;
-            if !is_blank(&cells) {
+            if is_header(&cells, options) {
                 header_line = lines.line_of(&record);
                 header = Some(cells);
             }
@@ -815,7 +827,7 @@ fn open_xlsx(file: String, bytes: Vec<u8>, options: &SourceOptions) -> Result<Ta
         }
         match &header {
             None => {
-                if !is_blank(&cells) {
+                if is_header(&cells, options) {
                     // The range is as wide as its widest row: empty cells past the last name are no columns.
                     let named = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
                     cells.truncate(named);
@@ -1008,6 +1020,24 @@ mod tests {
         };
         let table = open_bytes("b.csv", b"nimi;x\nabc;d\n", &options).unwrap();
         assert_eq!(table.encoding(), Encoding::Windows1252);
+    }
+
+    #[test]
+    fn title_lines_above_the_header_are_skipped() {
+        let options = SourceOptions {
+            header_has: Some("nro".into()),
+            ..Default::default()
+        };
+        let table = open_bytes(
+            "raportti.csv",
+            b"Asiakasraportti 1.1.2026;;\n;;\nNro;Nimi;Kunta\n1;Aalto;091\n",
+            &options,
+        )
+        .unwrap();
+        assert_eq!(table.header(), strings(&["Nro", "Nimi", "Kunta"]));
+        assert_eq!(table.header_line(), 3);
+        assert_eq!(rows(&table), vec![(4, strings(&["1", "Aalto", "091"]))]);
+        assert_eq!(table.row_count(), 1);
     }
 
     #[test]
