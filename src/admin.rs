@@ -82,6 +82,26 @@ pub enum TokensCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Push the changes to an organisation's customers to URL (https://, or http:// on this machine);
+    /// prints the signing secret alone on the last line (it is shown only once).
+    Create {
+        /// Organisation id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        url: String,
+    },
+    /// List webhooks with their delivery state (without secrets).
+    List,
+    /// Stop and remove a webhook.
+    Delete {
+        /// Webhook id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the audit log's hash chain; exits 1 naming the first broken row.
     Verify,
@@ -232,6 +252,42 @@ pub async fn users(database_url: &str, command: UsersCommand) -> Result<ExitCode
         UsersCommand::Disable { id } => {
             let user = services.disable_user(&actor, &id).await.map_err(explain)?;
             println!("Disabled {}", user.email);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn webhooks(database_url: &str, command: WebhooksCommand) -> Result<ExitCode, String> {
+    let services = services(database_url).await?;
+    let actor = Actor::system();
+    match command {
+        WebhooksCommand::Create { org, url } => {
+            let webhook = services.create_webhook(&actor, &org, &url).await.map_err(explain)?;
+            println!(
+                "Created webhook {} to {}; each delivery carries a {} header: t=<unix time>,v1=<hex \
+                 HMAC-SHA256 of \"<t>.<body>\"> under this secret, shown only now:",
+                webhook.id,
+                webhook.url,
+                kotopolku_domain::webhook::SIGNATURE_HEADER
+            );
+            println!("{}", webhook.secret);
+        }
+        WebhooksCommand::List => {
+            for w in services.webhooks(&actor).await.map_err(explain)? {
+                println!(
+                    "{}\t{}\t{}\tcursor {}\tfailures {}\t{}",
+                    w.id,
+                    w.organisation_id,
+                    w.url,
+                    w.cursor,
+                    w.failures,
+                    w.last_error.unwrap_or_default()
+                );
+            }
+        }
+        WebhooksCommand::Delete { id } => {
+            services.delete_webhook(&actor, &id).await.map_err(explain)?;
+            println!("Deleted webhook {id}");
         }
     }
     Ok(ExitCode::SUCCESS)

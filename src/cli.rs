@@ -49,6 +49,13 @@ enum Command {
         #[command(subcommand)]
         command: crate::admin::TokensCommand,
     },
+    /// Push the change feed of an organisation's customers to a URL, signed (webhooks).
+    Webhooks {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: crate::admin::WebhooksCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(flatten)]
@@ -254,6 +261,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Orgs { database, command } => crate::admin::orgs(&database.url()?, command).await,
         Command::Users { database, command } => crate::admin::users(&database.url()?, command).await,
         Command::Tokens { database, command } => crate::admin::tokens(&database.url()?, command).await,
+        Command::Webhooks { database, command } => crate::admin::webhooks(&database.url()?, command).await,
         Command::Audit { database, command } => crate::admin::audit(&database.url()?, command).await,
         Command::Import { database, args } => {
             let file = FileConfig::load(database.config.as_deref())?;

@@ -60,6 +60,8 @@ fn refresh_statistics_every(services: Services, every: std::time::Duration) {
 pub async fn run_with(state: AppState, bind: SocketAddr, statistics_every: std::time::Duration) -> Result<(), String> {
     let db = state.services.database().clone();
     refresh_statistics_every(state.services.clone(), statistics_every);
+    // Webhook deliveries are looked for every five seconds: a change reaches a receiver within that.
+    let _webhooks = kotopolku_web::webhooks::start(state.services.clone(), std::time::Duration::from_secs(5));
     let app = kotopolku_web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

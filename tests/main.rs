@@ -24,3 +24,4 @@ mod sessions;
 mod statistics;
 mod statistics_pages;
 mod storage;
+mod webhooks;

@@ -21,3 +21,4 @@ pub mod statistics;
 pub mod time;
 pub mod totp;
 pub mod validation;
+pub mod webhook;

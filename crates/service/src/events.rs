@@ -38,6 +38,19 @@ pub struct ChangeEventPage {
     pub more: bool,
 }
 
+impl From<store::ChangeEvent> for ChangeEvent {
+    fn from(r: store::ChangeEvent) -> Self {
+        ChangeEvent {
+            cursor: r.id.to_string(),
+            occurred_at: r.occurred_at,
+            kind: r.action,
+            customer_id: r.customer_id,
+            target_type: r.target_type,
+            target_id: r.target_id,
+        }
+    }
+}
+
 impl Services {
     /// Changes after `after` (a cursor from an earlier page; none: from the beginning).
     pub async fn change_events(
@@ -83,17 +96,7 @@ impl Services {
         .await?;
         let next_cursor = rows.last().map_or(after_id, |r| r.id).to_string();
         Ok(ChangeEventPage {
-            events: rows
-                .into_iter()
-                .map(|r| ChangeEvent {
-                    cursor: r.id.to_string(),
-                    occurred_at: r.occurred_at,
-                    kind: r.action,
-                    customer_id: r.customer_id,
-                    target_type: r.target_type,
-                    target_id: r.target_id,
-                })
-                .collect(),
+            events: rows.into_iter().map(ChangeEvent::from).collect(),
             next_cursor,
             more,
         })

@@ -18,6 +18,7 @@ pub mod retention;
 mod secrets;
 pub mod statistics;
 pub mod subject_access;
+pub mod webhooks;
 pub mod worklist;
 
 use std::sync::Arc;

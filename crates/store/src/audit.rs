@@ -247,3 +247,11 @@ pub async fn changes_after(
         query.build_query_as().fetch_all(pool).await?
     }))
 }
+
+/// The newest row's id, 0 for an empty log.
+pub async fn last_id(db: &Database) -> Result<i64, StoreError> {
+    let id: Option<i64> = with_db!(db, pool => {
+        sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(pool).await?
+    });
+    Ok(id.unwrap_or(0))
+}

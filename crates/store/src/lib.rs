@@ -20,6 +20,7 @@ pub mod retention;
 pub mod settings;
 pub mod statistics;
 pub mod training;
+pub mod webhooks;
 
 pub use db::{Backend, Database, PoolSettings, Tx};
 pub use error::StoreError;

@@ -9,6 +9,7 @@ const TABLES: &[&str] = &[
     "statistics_refresh",
     "process_records",
     "county_involvements",
+    "webhooks",
     "handovers",
     "legacy_ids",
     "customer_changes",

@@ -10,6 +10,7 @@ mod middleware;
 pub mod oidc;
 pub mod problem;
 pub mod ui;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
