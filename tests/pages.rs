@@ -20,6 +20,7 @@ on_both_backends!(
     a_chosen_language_follows_the_person_to_another_browser,
     a_caseworker_involves_a_county_and_ends_the_customership,
     a_supervisor_prints_what_is_held_about_a_customer,
+    a_customer_who_moves_is_handed_over_through_the_pages,
 );
 
 const PASSWORD: &str = "a long enough demo password";
@@ -167,12 +168,17 @@ async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
 
 /// [`signed_in`] with another role of unit A.
 async fn signed_in_as<'a>(app: &'a TestApp, email: &str, role: Role) -> Browser<'a> {
+    signed_in_at(app, email, role, &app.directory.unit_a).await
+}
+
+/// [`signed_in`] with a role in an organisation.
+async fn signed_in_at<'a>(app: &'a TestApp, email: &str, role: Role, organisation_id: &str) -> Browser<'a> {
     app.services
         .create_demo_user(
             &NewUser {
                 email: email.into(),
                 display_name: "Sanna Sivula".into(),
-                organisation_id: app.directory.unit_a.clone(),
+                organisation_id: organisation_id.to_owned(),
                 role,
             },
             PASSWORD,
@@ -717,4 +723,72 @@ async fn a_supervisor_prints_what_is_held_about_a_customer(app: &TestApp) {
     let mut caseworker = signed_in(app, "sanna@unit-a.example").await;
     let refused = caseworker.get(&format!("/customers/{id}/subject-access")).await;
     assert_eq!(refused.status, 403, "{}", refused.text);
+}
+
+/// Moving municipality through the pages: unit A asks, unit B sees who is coming on its hand-overs
+/// page, takes the customer over, and lands on the customer's page; unit A no longer finds them.
+async fn a_customer_who_moves_is_handed_over_through_the_pages(app: &TestApp) {
+    let id = register_omar(app).await;
+    let mut sender = signed_in(app, "sanna@unit-a.example").await;
+    let customer = sender.get(&format!("/customers/{id}")).await;
+    assert!(customer.text.contains(&format!("href=\"/customers/{id}/handover\"")));
+    let wrong = sender
+        .submit(
+            &format!("/customers/{id}/handover"),
+            &[("to_municipality", "091"), ("moved_on", "10.6.2026")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    assert!(
+        wrong.text.contains("already lives in this municipality"),
+        "{}",
+        wrong.text
+    );
+    let asked = sender
+        .submit(
+            &format!("/customers/{id}/handover"),
+            &[("to_municipality", "092"), ("moved_on", "10.6.2026")],
+        )
+        .await;
+    assert_eq!(
+        (asked.status, location(&asked)),
+        (303, format!("/customers/{id}?done=handover-requested"))
+    );
+    let sent = sender.get("/handovers").await;
+    assert!(
+        sent.text.contains("Waiting for an answer") && sent.text.contains("Withdraw"),
+        "{}",
+        sent.text
+    );
+
+    let mut receiver = signed_in_at(
+        app,
+        "ville@unit-b.example",
+        Role::Caseworker,
+        &app.directory.unit_b.clone(),
+    )
+    .await;
+    let before = receiver.get(&format!("/customers/{id}")).await;
+    assert_eq!(before.status, 404, "not B's customer before the hand-over");
+    let coming = receiver.get("/handovers").await;
+    assert_eq!(coming.status, 200, "{}", coming.text);
+    assert!(coming.text.contains("Haddad, Omar (1.1.1988)"), "{}", coming.text);
+    let handover_id = coming
+        .text
+        .split("/handovers/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a hand-over's form")
+        .to_owned();
+    let csrf = hidden(&coming.text, "_csrf").expect("csrf");
+    let taken = receiver
+        .post_form(&format!("/handovers/{handover_id}/accept"), &[("_csrf", csrf.as_str())])
+        .await;
+    assert_eq!(
+        (taken.status, location(&taken)),
+        (303, format!("/customers/{id}?done=handover-accepted"))
+    );
+    let page = receiver.get(&location(&taken)).await;
+    assert!(page.text.contains("The customer was taken over."), "{}", page.text);
+    assert_eq!(sender.get(&format!("/customers/{id}")).await.status, 404);
 }

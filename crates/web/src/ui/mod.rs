@@ -73,6 +73,14 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/access-log", get(pages::customer::access_log))
         .route("/customers/{id}/subject-access", get(pages::subject_access::show))
         .route(
+            "/customers/{id}/handover",
+            get(pages::handovers::form).post(pages::handovers::request),
+        )
+        .route("/handovers", get(pages::handovers::list))
+        .route("/handovers/{id}/accept", post(pages::handovers::accept))
+        .route("/handovers/{id}/decline", post(pages::handovers::decline))
+        .route("/handovers/{id}/cancel", post(pages::handovers::cancel))
+        .route(
             "/customers/{id}/records/new/{kind}",
             get(pages::records::new_form).post(pages::records::add),
         )
@@ -108,6 +116,8 @@ pub struct Layout {
     pub can_administer: bool,
     /// Whether the main navigation offers the statistics dashboard.
     pub can_read_statistics: bool,
+    /// Whether the main navigation offers the hand-overs between municipalities.
+    pub can_receive_handovers: bool,
     /// A training environment (`kotopolku demo`): every page says so in a banner and in its title,
     /// so that nobody mistakes it for the real system and types in real personal data.
     pub training: bool,
@@ -152,6 +162,7 @@ impl Layout {
             can_register: allows(role, Action::CustomerRegister),
             can_administer: allows(role, Action::UserManage),
             can_read_statistics: allows(role, Action::StatisticsRead),
+            can_receive_handovers: allows(role, Action::HandoverReceive),
             training,
         }
     }
@@ -170,6 +181,7 @@ impl Layout {
             can_register: false,
             can_administer: false,
             can_read_statistics: false,
+            can_receive_handovers: false,
             training,
         }
     }

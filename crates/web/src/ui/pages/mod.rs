@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assets;
 pub mod customer;
 pub mod customers;
+pub mod handovers;
 pub mod records;
 pub mod sign_in;
 pub mod statistics;
