@@ -172,10 +172,11 @@ mod tests {
         let compact = DateFormat::parse("yyyymmdd").unwrap();
         assert_eq!(compact.read("20230201"), date(2023, 2, 1));
         assert_eq!(compact.read("2023021"), None);
-        assert_eq!(read_date("2023-02-01", &[finnish.clone()]), date(2023, 2, 1));
-        assert_eq!(read_date("2023-02-01T00:00:00", &[finnish.clone()]), date(2023, 2, 1));
-        assert_eq!(read_date("2023-02-01 12:30", &[finnish.clone()]), date(2023, 2, 1));
-        assert_eq!(read_date("2023-02-01Tea", &[finnish]), None);
+        let formats = [finnish];
+        assert_eq!(read_date("2023-02-01", &formats), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01T00:00:00", &formats), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01 12:30", &formats), date(2023, 2, 1));
+        assert_eq!(read_date("2023-02-01Tea", &formats), None);
     }
 
     #[test]
