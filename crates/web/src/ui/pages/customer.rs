@@ -515,7 +515,7 @@ impl HistoryRow {
 struct HistoryPage {
     layout: Layout,
     back: String,
-    rows: Vec<HistoryRow>,
+    history_rows: Vec<HistoryRow>,
 }
 
 pub async fn history(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
@@ -534,7 +534,7 @@ pub async fn history(State(state): State<AppState>, user: PageUser, Path(id): Pa
             format!("/customers/{id}/history"),
         ),
         back: format!("/customers/{id}"),
-        rows,
+        history_rows: rows,
     })
 }
 
@@ -577,7 +577,7 @@ impl AccessRow {
 struct AccessLogPage {
     layout: Layout,
     back: String,
-    rows: Vec<AccessRow>,
+    access_rows: Vec<AccessRow>,
 }
 
 pub async fn access_log(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
@@ -610,7 +610,7 @@ pub async fn access_log(State(state): State<AppState>, user: PageUser, Path(id):
             format!("/customers/{id}/access-log"),
         ),
         back: format!("/customers/{id}"),
-        rows,
+        access_rows: rows,
     })
 }
 

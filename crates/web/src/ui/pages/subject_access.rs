@@ -41,11 +41,11 @@ struct SubjectAccessPage {
     name: String,
     purposes: Vec<String>,
     facts: Vec<(String, String)>,
-    history: Vec<HistoryRow>,
+    history_rows: Vec<HistoryRow>,
     records: Vec<RecordView>,
     involvements: Vec<InvolvementRow>,
     sources: Vec<SourceRow>,
-    access: Vec<AccessRow>,
+    access_rows: Vec<AccessRow>,
 }
 
 pub async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
@@ -130,10 +130,10 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Path(id): Path<
             .map(|key| tr.t(key))
             .collect(),
         facts: facts(tr, customer),
-        history,
+        history_rows: history,
         records,
         involvements,
         sources,
-        access,
+        access_rows: access,
     })
 }
