@@ -102,6 +102,18 @@ pub enum WebhooksCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Show the retention periods in force (the configuration's `[retention]`, else the defaults).
+    Rules,
+    /// Delete expired records and anonymise expired customers, keeping their statistical fields.
+    Run {
+        /// Count what would be deleted and anonymised, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the audit log's hash chain; exits 1 naming the first broken row.
     Verify,
@@ -356,4 +368,43 @@ pub async fn audit(database_url: &str, command: AuditCommand) -> Result<ExitCode
             }
         },
     }
+}
+
+pub async fn retention(
+    url: &str,
+    rules: &kotopolku_domain::retention::RetentionRules,
+    command: RetentionCommand,
+) -> Result<ExitCode, String> {
+    rules.check()?;
+    match command {
+        RetentionCommand::Rules => {
+            println!("Years kept after the customership ends (unverified defaults unless configured in [retention]):");
+            println!("  customer (then anonymised)  {}", rules.customer_years);
+            for kind in kotopolku_domain::process::RecordKind::ALL {
+                println!("  {:<27} {}", kind.as_str(), rules.years(kind));
+            }
+        }
+        RetentionCommand::Run { dry_run } => {
+            let services =
+                kotopolku_service::Services::new(crate::serve::open(url).await?, kotopolku_service::Clock::system());
+            let report = services
+                .apply_retention(rules, dry_run)
+                .await
+                .map_err(|e| e.to_string())?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            if report.records_deleted.is_empty() {
+                println!("records: none expired");
+            }
+            for (kind, count) in &report.records_deleted {
+                println!("{kind}: {verb} {count}");
+            }
+            println!(
+                "customers: {} {}{}",
+                if dry_run { "would anonymise" } else { "anonymised" },
+                report.customers_anonymised,
+                if dry_run { " (dry run: nothing was written)" } else { "" }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

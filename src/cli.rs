@@ -87,7 +87,7 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(subcommand)]
-        command: RetentionCommand,
+        command: crate::admin::RetentionCommand,
     },
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
@@ -169,18 +169,6 @@ struct DemoArgs {
 }
 
 const DEMO_DATABASE: &str = "sqlite://kotopolku-demo.db";
-
-#[derive(Debug, Subcommand)]
-enum RetentionCommand {
-    /// Show the retention periods in force (the configuration's `[retention]`, else the defaults).
-    Rules,
-    /// Delete expired records and anonymise expired customers, keeping their statistical fields.
-    Run {
-        /// Count what would be deleted and anonymised, and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-}
 
 #[derive(Debug, Subcommand)]
 enum DemoCommand {
@@ -271,7 +259,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Retention { database, command } => {
             let file = FileConfig::load(database.config.as_deref())?;
             let url = config::database_url(database.database_url.clone(), &file);
-            retention(&url, &file, command).await
+            crate::admin::retention(&url, &file.retention, command).await
         }
         Command::Statistics { database, command } => {
             let file = FileConfig::load(database.config.as_deref())?;
@@ -279,42 +267,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             crate::admin::statistics(&url, &file, command).await
         }
     }
-}
-
-async fn retention(url: &str, file: &FileConfig, command: RetentionCommand) -> Result<ExitCode, String> {
-    let rules = &file.retention;
-    rules.check()?;
-    match command {
-        RetentionCommand::Rules => {
-            println!("Years kept after the customership ends (unverified defaults unless configured in [retention]):");
-            println!("  customer (then anonymised)  {}", rules.customer_years);
-            for kind in kotopolku_domain::process::RecordKind::ALL {
-                println!("  {:<27} {}", kind.as_str(), rules.years(kind));
-            }
-        }
-        RetentionCommand::Run { dry_run } => {
-            let services =
-                kotopolku_service::Services::new(crate::serve::open(url).await?, kotopolku_service::Clock::system());
-            let report = services
-                .apply_retention(rules, dry_run)
-                .await
-                .map_err(|e| e.to_string())?;
-            let verb = if dry_run { "would delete" } else { "deleted" };
-            if report.records_deleted.is_empty() {
-                println!("records: none expired");
-            }
-            for (kind, count) in &report.records_deleted {
-                println!("{kind}: {verb} {count}");
-            }
-            println!(
-                "customers: {} {}{}",
-                if dry_run { "would anonymise" } else { "anonymised" },
-                report.customers_anonymised,
-                if dry_run { " (dry run: nothing was written)" } else { "" }
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn connect(url: &str) -> Result<Database, String> {

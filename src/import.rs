@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use kotopolku_service::import::{self, ImportError, ImportKind, ImportRun, ImportSummary, Mapping, RowProblem};
 use kotopolku_service::{Clock, Services};
-use kotopolku_store::{Database, PoolSettings};
+use kotopolku_store::PoolSettings;
 
 use crate::config::FileConfig;
 use crate::progress::Progress;
@@ -69,12 +69,7 @@ pub async fn run(database_url: &str, file_config: &FileConfig, args: ImportArgs)
         .source_options(Some(section))
         .map_err(|e| format!("{}: {e}", file_name(&args.mapping)))?;
     let table = import::source::open(&args.file, &options).map_err(|e| e.to_string())?;
-    let db = Database::connect_with(database_url, &PoolSettings::batch_job())
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let db = crate::serve::open_with(database_url, &PoolSettings::batch_job()).await?;
     let services = Services::new(db, Clock::system()).with_deadline_rules(file_config.deadlines.clone());
 
     let mut progress = Progress::new("rows", table.row_count());

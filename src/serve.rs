@@ -3,14 +3,19 @@
 use std::net::SocketAddr;
 
 use kotopolku_service::{Clock, Services};
-use kotopolku_store::Database;
+use kotopolku_store::{Database, PoolSettings};
 use kotopolku_web::AppState;
-
-use crate::cli::connect;
 
 /// Connects and migrates.
 pub async fn open(database_url: &str) -> Result<Database, String> {
-    let db = connect(database_url).await?;
+    open_with(database_url, &PoolSettings::default()).await
+}
+
+/// [`open`] with pool settings of its own (a batch job's).
+pub async fn open_with(database_url: &str, settings: &PoolSettings) -> Result<Database, String> {
+    let db = Database::connect_with(database_url, settings)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     db.migrate()
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;

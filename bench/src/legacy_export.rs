@@ -38,6 +38,7 @@ use kotopolku_domain::code_lists::{self, CodeListName};
 use kotopolku_domain::customer::{CustomerInput, RecordedSex};
 use kotopolku_domain::identity_code::IdentityCode;
 use kotopolku_domain::names;
+use kotopolku_service::import::encoding::windows_1252_byte;
 use kotopolku_service::import::{ImportKind, Mapping};
 use kotopolku_synthetic::{Generator, Rng};
 
@@ -481,53 +482,6 @@ fn fold_char(c: char, line: &mut Vec<u8>) {
         line.extend(ascii.bytes().map(|b| b.to_ascii_uppercase()));
     } else {
         line.extend(ascii.bytes());
-    }
-}
-
-/// The characters of Windows-1252's bytes 0x80-0x9F (`None`: the five it leaves undefined); the
-/// bytes 0xA0-0xFF are Latin-1.
-const WINDOWS_1252_HIGH: [Option<char>; 32] = [
-    Some('\u{20AC}'),
-    None,
-    Some('\u{201A}'),
-    Some('\u{0192}'),
-    Some('\u{201E}'),
-    Some('\u{2026}'),
-    Some('\u{2020}'),
-    Some('\u{2021}'),
-    Some('\u{02C6}'),
-    Some('\u{2030}'),
-    Some('\u{0160}'),
-    Some('\u{2039}'),
-    Some('\u{0152}'),
-    None,
-    Some('\u{017D}'),
-    None,
-    None,
-    Some('\u{2018}'),
-    Some('\u{2019}'),
-    Some('\u{201C}'),
-    Some('\u{201D}'),
-    Some('\u{2022}'),
-    Some('\u{2013}'),
-    Some('\u{2014}'),
-    Some('\u{02DC}'),
-    Some('\u{2122}'),
-    Some('\u{0161}'),
-    Some('\u{203A}'),
-    Some('\u{0153}'),
-    None,
-    Some('\u{017E}'),
-    Some('\u{0178}'),
-];
-
-fn windows_1252_byte(c: char) -> Option<u8> {
-    match u32::from(c) {
-        0x00..=0x7F | 0xA0..=0xFF => u8::try_from(u32::from(c)).ok(),
-        _ => WINDOWS_1252_HIGH
-            .iter()
-            .position(|&h| h == Some(c))
-            .and_then(|i| u8::try_from(0x80 + i).ok()),
     }
 }
 

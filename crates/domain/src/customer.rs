@@ -406,22 +406,33 @@ impl CustomerInput {
 impl EndCustomership {
     /// The end may not precede the start nor lie in the future, and the reason must be a known one.
     pub fn validate(&self, customer: &Customer, today: NaiveDate) -> Result<(), Vec<FieldViolation>> {
-        let mut v = Violations::new();
-        if self.end_date < customer.data.customership_start {
-            v.add("end_date", "before_start", "the customership ends before it starts");
-        }
-        if self.end_date > today {
-            v.add("end_date", "in_future", "an end date cannot be in the future");
-        }
-        if !code_lists::contains(CodeListName::CustomershipEndReasons, &self.reason) {
-            v.add(
-                "reason",
-                "unknown_code",
-                format!("not in the code list {}", CodeListName::CustomershipEndReasons.as_str()),
-            );
-        }
-        v.into_result(())
+        check_end(customer.data.customership_start, self.end_date, &self.reason, today)
     }
+}
+
+/// The rules of ending a customership that started on `start`, with violations named `end_date` and
+/// `reason`; shared by the end form and the import of ended customerships.
+pub fn check_end(
+    start: NaiveDate,
+    end_date: NaiveDate,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<(), Vec<FieldViolation>> {
+    let mut v = Violations::new();
+    if end_date < start {
+        v.add("end_date", "before_start", "the customership ends before it starts");
+    }
+    if end_date > today {
+        v.add("end_date", "in_future", "an end date cannot be in the future");
+    }
+    if !code_lists::contains(CodeListName::CustomershipEndReasons, reason) {
+        v.add(
+            "reason",
+            "unknown_code",
+            format!("not in the code list {}", CodeListName::CustomershipEndReasons.as_str()),
+        );
+    }
+    v.into_result(())
 }
 
 fn code_required(v: &mut Violations, field: &str, code: &str, list: CodeListName) -> String {

@@ -118,10 +118,10 @@ impl Services {
         let Some(code) = code else {
             return Err(ServiceError::NotFound);
         };
-        let mut tx = self.db.begin().await?;
-        let found = kotopolku_store::customers::id_by_identity_code(&mut tx, code.as_str()).await?;
-        drop(tx);
-        let customer_id = found.ok_or(ServiceError::NotFound)?;
+        let customer_id = kotopolku_store::import::customers_by_identity_code(&self.db, &[code.as_str().to_owned()])
+            .await?
+            .remove(code.as_str())
+            .ok_or(ServiceError::NotFound)?;
         let customer = self
             .visible_customer(actor, Action::EmploymentExchangeImport, &customer_id)
             .await?;

@@ -10,6 +10,7 @@
 mod convert;
 mod customers;
 pub mod dates;
+pub mod encoding;
 mod fields;
 pub mod mapping;
 mod records;

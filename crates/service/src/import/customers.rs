@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::audit::Outcome;
-use kotopolku_domain::code_lists::{self, CodeListName};
-use kotopolku_domain::customer::{Customer, CustomerData, CustomerInput};
+use kotopolku_domain::customer::{Customer, CustomerData, CustomerInput, check_end};
 use kotopolku_domain::identity_code::IdentityCode;
 use kotopolku_domain::names;
 use kotopolku_store::import::{self as store, ImportedChange, LegacyLink, PersonKey};
@@ -253,33 +252,19 @@ impl<'a> CustomerImport<'a> {
                 )]);
             }
             (Some(date), Some(reason)) => {
-                let mut problems = Vec::new();
-                if date < data.customership_start {
-                    problems.push(self.converter.problem_at_field(
-                        row,
-                        "customership_end",
-                        "before_start",
-                        "the customership ends before it starts",
-                    ));
-                }
-                if date > today {
-                    problems.push(self.converter.problem_at_field(
-                        row,
-                        "customership_end",
-                        "in_future",
-                        "an end date cannot be in the future",
-                    ));
-                }
-                if !code_lists::contains(CodeListName::CustomershipEndReasons, &reason) {
-                    problems.push(self.converter.problem_at_field(
-                        row,
-                        "end_reason",
-                        "unknown_code",
-                        "not in the code list customership-end-reasons",
-                    ));
-                }
-                if !problems.is_empty() {
-                    return Err(problems);
+                if let Err(violations) = check_end(data.customership_start, date, &reason, today) {
+                    // The end form's field names are the import's `customership_end` and `end_reason`.
+                    return Err(violations
+                        .iter()
+                        .map(|v| {
+                            let field = if v.field == "reason" {
+                                "end_reason"
+                            } else {
+                                "customership_end"
+                            };
+                            self.converter.problem_at_field(row, field, v.code, &v.message)
+                        })
+                        .collect());
                 }
                 Some((date, reason))
             }
