@@ -10,6 +10,7 @@ mod support;
 mod access;
 mod cli;
 mod customers_api;
+mod data_in_and_out;
 mod demo;
 mod demo_data;
 mod employment_exchange;
