@@ -17,6 +17,25 @@ use crate::serve;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+}
+
+/// Where logs go (always standard error) and how they look.
+#[derive(Debug, Args)]
+pub struct LoggingArgs {
+    /// Log level: error, warn, info, debug or trace [default: info]
+    #[arg(long, env = "KOTOPOLKU_LOG", global = true)]
+    pub log_level: Option<String>,
+    /// Log format: `text` for people, `json` (one object per line) for a log collector [default: text]
+    #[arg(long, env = "KOTOPOLKU_LOG_FORMAT", global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +108,38 @@ enum Command {
         #[command(subcommand)]
         command: crate::admin::RetentionCommand,
     },
+    /// Take a consistent backup while the server runs (`--to FILE`), or check one (`verify FILE`).
+    ///
+    /// The backup is every table of Kotopolku's as of one instant, as JSON lines closed by their
+    /// SHA-256 checksum; the file is readable by its owner only (it holds personal data) and
+    /// appears only when complete.
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        #[command(subcommand)]
+        command: Option<crate::backup::BackupCommand>,
+    },
+    /// Restore a backup into an empty database of the same engine (migrated here first).
+    ///
+    /// The file is checked whole before anything is written, then loaded in one transaction, and
+    /// the restored audit log's chain is walked. Use the Kotopolku version that made the backup.
+    Restore {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace everything in a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the configuration reference (every option, its environment variable and default) as
+    /// Markdown; docs/configuration.md is this output.
+    ConfigReference,
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check personal identity codes: one per argument, or one per line of standard input.
@@ -108,7 +159,7 @@ struct DatabaseArgs {
     /// [default: sqlite://kotopolku.db]
     #[arg(long, env = "KOTOPOLKU_DATABASE_URL", global = true)]
     database_url: Option<String>,
-    /// TOML configuration file: database_url, bind, hsts, oidc_*, and [deadlines] and [statistics] tables.
+    /// TOML configuration file; its keys are named in docs/configuration.md (`kotopolku config-reference`)
     #[arg(long, env = "KOTOPOLKU_CONFIG", global = true)]
     config: Option<PathBuf>,
 }
@@ -143,6 +194,34 @@ struct ServeArgs {
     /// Kotopolku's callback URL as registered: https://HOST/api/v1/auth/oidc/callback
     #[arg(long, env = "KOTOPOLKU_OIDC_REDIRECT_URL")]
     oidc_redirect_url: Option<String>,
+    /// Serve Prometheus metrics at /metrics on this address only (e.g. 127.0.0.1:9464) instead of
+    /// the main address [default: unset: /metrics on the main address]
+    #[arg(long, env = "KOTOPOLKU_METRICS_BIND")]
+    metrics_bind: Option<String>,
+    /// A request running longer is dropped and answered 503 with Retry-After [default: 30]
+    #[arg(long, env = "KOTOPOLKU_REQUEST_TIMEOUT_SECONDS")]
+    request_timeout_seconds: Option<u64>,
+    /// Largest request body accepted; a larger one is answered 413 [default: 262144]
+    #[arg(long, env = "KOTOPOLKU_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Requests served at once; more are shed at once with 503 and Retry-After [default: 256]
+    #[arg(long, env = "KOTOPOLKU_MAX_IN_FLIGHT_REQUESTS")]
+    max_in_flight_requests: Option<usize>,
+    /// Database connections in the pool [default: 16]
+    #[arg(long, env = "KOTOPOLKU_DB_MAX_CONNECTIONS")]
+    db_max_connections: Option<u32>,
+    /// How long a request waits for a free database connection before 503 and Retry-After [default: 5]
+    #[arg(long, env = "KOTOPOLKU_DB_ACQUIRE_TIMEOUT_SECONDS")]
+    db_acquire_timeout_seconds: Option<u64>,
+    /// After SIGTERM, how long requests in flight may finish before the server stops without them
+    /// [default: 20]
+    #[arg(long, env = "KOTOPOLKU_SHUTDOWN_TIMEOUT_SECONDS")]
+    shutdown_timeout_seconds: Option<u64>,
+    /// IP addresses of the reverse proxies in front of Kotopolku, comma-separated: from them the
+    /// client's address is taken from X-Forwarded-For (for sign-in limits and audit rows)
+    /// [default: none]
+    #[arg(long, env = "KOTOPOLKU_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Args)]
@@ -213,7 +292,65 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                 &file,
             )?;
             let hsts = args.hsts || file.hsts.unwrap_or(false);
-            serve::serve(&url, bind, hsts, oidc, file.deadlines, file.statistics).await?;
+            let seconds = std::time::Duration::from_secs;
+            let limits = kotopolku_web::Limits {
+                request_timeout: seconds(config::positive(
+                    "request_timeout_seconds",
+                    args.request_timeout_seconds,
+                    file.request_timeout_seconds,
+                    config::DEFAULT_REQUEST_TIMEOUT_SECONDS,
+                )?),
+                max_body_bytes: config::positive(
+                    "max_body_bytes",
+                    args.max_body_bytes,
+                    file.max_body_bytes,
+                    config::DEFAULT_MAX_BODY_BYTES,
+                )?,
+                max_in_flight: config::positive(
+                    "max_in_flight_requests",
+                    args.max_in_flight_requests,
+                    file.max_in_flight_requests,
+                    config::DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+                )?,
+                ..kotopolku_web::Limits::default()
+            };
+            let pool = kotopolku_store::PoolSettings {
+                max_connections: config::positive(
+                    "db_max_connections",
+                    args.db_max_connections,
+                    file.db_max_connections,
+                    config::DEFAULT_DB_MAX_CONNECTIONS,
+                )?,
+                acquire_timeout: seconds(config::positive(
+                    "db_acquire_timeout_seconds",
+                    args.db_acquire_timeout_seconds,
+                    file.db_acquire_timeout_seconds,
+                    config::DEFAULT_DB_ACQUIRE_TIMEOUT_SECONDS,
+                )?),
+                ..kotopolku_store::PoolSettings::default()
+            };
+            let statistics_every = seconds(file.statistics.refresh_minutes.max(1) * 60);
+            let listening = serve::Listening {
+                bind,
+                metrics_bind: config::metrics_address(args.metrics_bind, &file)?,
+                statistics_every,
+                shutdown_timeout: seconds(
+                    args.shutdown_timeout_seconds
+                        .or(file.shutdown_timeout_seconds)
+                        .unwrap_or(config::DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+                ),
+            };
+            let options = serve::ServeOptions {
+                trusted_proxies: config::trusted_proxies(args.trusted_proxies, &file)?,
+                hsts,
+                oidc,
+                deadlines: file.deadlines,
+                statistics: file.statistics,
+                limits,
+                pool,
+                listening,
+            };
+            serve::serve(&url, options).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {
@@ -246,6 +383,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::IdentityCode { codes } => Ok(check_identity_codes(codes)),
+        Command::Backup {
+            command: Some(crate::backup::BackupCommand::Verify { file }),
+            ..
+        } => crate::backup::verify(&file),
+        Command::Backup { database, to, .. } => {
+            let to = to.ok_or("give --to FILE, the backup to write")?;
+            crate::backup::take(&database.url()?, &to).await
+        }
+        Command::Restore { database, from, force } => crate::backup::restore(&database.url()?, &from, force).await,
+        Command::ConfigReference => {
+            print!("{}", crate::config_reference::markdown());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Orgs { database, command } => crate::admin::orgs(&database.url()?, command).await,
         Command::Users { database, command } => crate::admin::users(&database.url()?, command).await,
         Command::Tokens { database, command } => crate::admin::tokens(&database.url()?, command).await,

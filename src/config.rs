@@ -3,13 +3,19 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://kotopolku.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
+pub const DEFAULT_MAX_BODY_BYTES: usize = kotopolku_web::MAX_BODY_BYTES;
+pub const DEFAULT_MAX_IN_FLIGHT_REQUESTS: usize = 256;
+pub const DEFAULT_DB_MAX_CONNECTIONS: u32 = 16;
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT_SECONDS: u64 = 5;
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 20;
 
 /// The optional configuration file (`--config FILE`); every key is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
@@ -24,6 +30,16 @@ pub struct FileConfig {
     /// Prefer the environment variable KOTOPOLKU_OIDC_CLIENT_SECRET to the file.
     pub oidc_client_secret: Option<String>,
     pub oidc_redirect_url: Option<String>,
+    /// Serve `/metrics` on this address only (e.g. `127.0.0.1:9464`) instead of the main one.
+    pub metrics_bind: Option<String>,
+    pub request_timeout_seconds: Option<u64>,
+    pub max_body_bytes: Option<usize>,
+    pub max_in_flight_requests: Option<usize>,
+    pub db_max_connections: Option<u32>,
+    pub db_acquire_timeout_seconds: Option<u64>,
+    pub shutdown_timeout_seconds: Option<u64>,
+    /// Reverse proxies whose X-Forwarded-For is believed, e.g. `["127.0.0.1"]`.
+    pub trusted_proxies: Option<Vec<String>>,
     /// The statutory deadlines' values (`[deadlines]`, e.g. `assessment_start_months = 2`); a key
     /// left out keeps its default. `GET /api/v1/deadline-rules` lists them with their legal sources.
     #[serde(default)]
@@ -38,7 +54,7 @@ pub struct FileConfig {
 }
 
 /// `[statistics]` in the configuration file.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StatisticsConfig {
     /// Counts from 1 to `threshold − 1` are suppressed (default 5; at least 2).
@@ -90,8 +106,35 @@ pub fn bind_address(given: Option<String>, file: &FileConfig) -> Result<SocketAd
     let text = given
         .or_else(|| file.bind.clone())
         .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+    parse_address("bind", &text)
+}
+
+/// Resolves the metrics address, if one is set.
+pub fn metrics_address(given: Option<String>, file: &FileConfig) -> Result<Option<SocketAddr>, String> {
+    given
+        .or_else(|| file.metrics_bind.clone())
+        .map(|text| parse_address("metrics_bind", &text))
+        .transpose()
+}
+
+fn parse_address(key: &str, text: &str) -> Result<SocketAddr, String> {
     text.parse()
-        .map_err(|_| format!("bind address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"))
+        .map_err(|_| format!("{key} address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"))
+}
+
+/// A number from the flag or environment, else the file, else the default; zero is refused where
+/// it would stop the service from working.
+pub fn positive<T: Copy + PartialOrd + Default + std::fmt::Display>(
+    key: &str,
+    given: Option<T>,
+    file: Option<T>,
+    default: T,
+) -> Result<T, String> {
+    let value = given.or(file).unwrap_or(default);
+    if value <= T::default() {
+        return Err(format!("{key} must be greater than 0 (it is {value})"));
+    }
+    Ok(value)
 }
 
 /// The OpenID Connect settings from flags or environment (`given`: issuer, client id, secret,
@@ -118,4 +161,18 @@ pub fn oidc(given: [Option<String>; 4], file: &FileConfig) -> Result<Option<koto
             "OpenID Connect needs all of oidc_issuer, oidc_client_id, oidc_client_secret and oidc_redirect_url".into(),
         ),
     }
+}
+
+/// The trusted proxies' addresses from the flag or environment (comma-separated), else the file.
+pub fn trusted_proxies(given: Option<Vec<String>>, file: &FileConfig) -> Result<Vec<std::net::IpAddr>, String> {
+    given
+        .or_else(|| file.trusted_proxies.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|text| {
+            text.trim()
+                .parse()
+                .map_err(|_| format!("trusted_proxies: {text:?} is not an IP address (e.g. 127.0.0.1)"))
+        })
+        .collect()
 }

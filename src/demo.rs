@@ -84,9 +84,11 @@ pub async fn run(
             services,
             hsts: false,
             oidc: None,
+            limits: Default::default(),
+            metrics: Default::default(),
+            trusted_proxies: Default::default(),
         },
-        bind,
-        statistics_every,
+        serve::Listening::on(bind, statistics_every),
     )
     .await
 }

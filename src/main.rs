@@ -1,8 +1,10 @@
 //! `kotopolku`: the integration customer data system's one binary.
 
 mod admin;
+mod backup;
 mod cli;
 mod config;
+mod config_reference;
 mod demo;
 mod import;
 mod progress;
@@ -14,7 +16,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_logging();
+    if let Err(message) = init_logging(&cli.logging) {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -31,15 +36,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to standard error; `KOTOPOLKU_LOG` sets the level (error, warn, info, debug, trace).
-fn init_logging() {
-    let level = std::env::var("KOTOPOLKU_LOG")
-        .ok()
-        .and_then(|l| l.parse::<tracing::Level>().ok())
-        .unwrap_or(tracing::Level::INFO);
-    tracing_subscriber::fmt()
+/// Logs go to standard error, as text or as one JSON object per line (`--log-format json`), at
+/// `--log-level` (`KOTOPOLKU_LOG`). No log line holds personal data: requests are logged by their
+/// route template and request id, never their path, query or body.
+fn init_logging(args: &cli::LoggingArgs) -> Result<(), String> {
+    let level = match &args.log_level {
+        None => tracing::Level::INFO,
+        Some(text) => text
+            .parse::<tracing::Level>()
+            .map_err(|_| format!("log level {text:?} is not one of error, warn, info, debug, trace"))?,
+    };
+    let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        // Colours only for a person at a terminal: escape codes spoil a journal or a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    match args.log_format.unwrap_or(cli::LogFormat::Text) {
+        cli::LogFormat::Text => builder.init(),
+        cli::LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+    }
+    Ok(())
 }

@@ -631,6 +631,9 @@ fn app(services: Services) -> axum::Router {
         services,
         hsts: false,
         oidc: None,
+        limits: Default::default(),
+        metrics: Default::default(),
+        trusted_proxies: Default::default(),
     })
 }
 

@@ -1,5 +1,7 @@
 //! The test harness: a real server on a loopback port over a real database, SQLite or PostgreSQL.
 
+pub mod server;
+
 use std::path::PathBuf;
 
 use std::collections::HashMap;
@@ -10,6 +12,7 @@ use kotopolku_domain::actor::Actor;
 use kotopolku_domain::directory::NewOrganisation;
 use kotopolku_service::{Clock, SecuritySettings, Services};
 use kotopolku_store::{Backend, Database};
+use kotopolku_web::Limits;
 use serde_json::Value;
 
 /// Where PostgreSQL tests connect; each test gets a schema of its own there.
@@ -183,6 +186,8 @@ pub struct TestApp {
     pub database: TestDatabase,
     pub services: Services,
     pub directory: Directory,
+    /// The figures the server's `/metrics` shows (for serving them on a listener of their own).
+    pub metrics: kotopolku_web::metrics::Metrics,
     tokens: HashMap<As, String>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -198,7 +203,16 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, settings: SecuritySettings) -> Self {
-        Self::start_configured(backend, settings, None).await
+        Self::start_configured(backend, settings, None, Limits::default()).await
+    }
+
+    /// With other limits on requests (time, body size, how many at once).
+    pub async fn start_with_limits(backend: Backend, limits: Limits) -> Self {
+        let settings = SecuritySettings {
+            failure_delay: std::time::Duration::from_millis(2),
+            ..SecuritySettings::default()
+        };
+        Self::start_configured(backend, settings, None, limits).await
     }
 
     /// With sign-in through an identity provider.
@@ -207,13 +221,14 @@ impl TestApp {
             failure_delay: std::time::Duration::from_millis(2),
             ..SecuritySettings::default()
         };
-        Self::start_configured(backend, settings, Some(oidc)).await
+        Self::start_configured(backend, settings, Some(oidc), Limits::default()).await
     }
 
     async fn start_configured(
         backend: Backend,
         settings: SecuritySettings,
         oidc: Option<kotopolku_web::oidc::OidcConfig>,
+        limits: Limits,
     ) -> Self {
         let database = TestDatabase::new(backend).await;
         let clock = Clock::fixed(test_now());
@@ -257,10 +272,14 @@ impl TestApp {
                 .expect("token");
             tokens.insert(who, created.secret);
         }
+        let metrics = kotopolku_web::metrics::Metrics::default();
         let app = kotopolku_web::router(kotopolku_web::AppState {
             services: services.clone(),
             hsts: false,
             oidc: oidc.map(|config| std::sync::Arc::new(kotopolku_web::oidc::OidcClient::new(config).expect("oidc"))),
+            limits,
+            metrics: metrics.clone(),
+            trusted_proxies: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
@@ -279,9 +298,18 @@ impl TestApp {
             database,
             services,
             directory,
+            metrics,
             tokens,
             server,
         }
+    }
+
+    /// The API token of `who`, for requests made without the harness's clients.
+    pub fn token(&self, who: As) -> &str {
+        self.tokens
+            .get(&who)
+            .map(String::as_str)
+            .expect("every role has a token")
     }
 
     /// A client that sends requests as `who`.

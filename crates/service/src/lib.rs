@@ -4,6 +4,7 @@
 mod access;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 mod clock;
 pub mod customers;
 pub mod directory;
@@ -125,6 +126,11 @@ impl Services {
     pub fn without_read_audit_for_benchmark(mut self) -> Self {
         self.read_audit = false;
         self
+    }
+
+    /// The audit writer, for flushing at shutdown and for the metrics' queue length.
+    pub fn audit_sink(&self) -> &AuditSink {
+        &self.audit
     }
 
     pub fn database(&self) -> &Database {

@@ -206,6 +206,34 @@ impl Database {
     pub async fn close(&self) {
         with_db!(self, pool => pool.close().await)
     }
+
+    /// How many connections the pool holds now and how many of them wait idle, for the operators'
+    /// metrics: a pool whose every connection stays in use is what makes requests time out waiting.
+    pub fn pool_status(&self) -> PoolStatus {
+        with_db!(self, pool => PoolStatus {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        })
+    }
+}
+
+/// A snapshot of a connection pool ([`Database::pool_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open now, idle or in use.
+    pub size: u32,
+    /// Of those, the ones not in use.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolStatus {
+    /// Connections open and in use now.
+    pub fn in_use(&self) -> u32 {
+        self.size.saturating_sub(self.idle)
+    }
 }
 
 impl Tx {

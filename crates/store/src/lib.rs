@@ -9,6 +9,7 @@ mod db;
 mod error;
 
 pub mod audit;
+pub mod backup;
 pub mod bulk_load;
 pub mod customers;
 pub mod directory;
@@ -22,7 +23,7 @@ pub mod statistics;
 pub mod training;
 pub mod webhooks;
 
-pub use db::{Backend, Database, PoolSettings, Tx};
+pub use db::{Backend, Database, PoolSettings, PoolStatus, Tx};
 pub use error::StoreError;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;

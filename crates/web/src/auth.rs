@@ -104,8 +104,14 @@ pub(crate) fn request_party(parts: &Parts) -> Actor {
     actor.request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
     actor.client_address = parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip().to_string());
+        .get::<crate::middleware::ClientAddress>()
+        .map(|address| address.0.to_string())
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(address)| address.ip().to_string())
+        });
     actor.purpose = parts
         .headers
         .get(PURPOSE_HEADER)

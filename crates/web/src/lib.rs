@@ -6,11 +6,14 @@
 mod api;
 pub mod auth;
 mod extract;
+pub mod metrics;
 mod middleware;
 pub mod oidc;
 pub mod problem;
 pub mod ui;
 pub mod webhooks;
+
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,8 +22,40 @@ use kotopolku_service::Services;
 
 pub use api::openapi::ApiDoc;
 
-/// Largest accepted request body. A customer record is a few kilobytes.
+/// Largest accepted request body by default ([`Limits::max_body_bytes`]). A customer record is a
+/// few kilobytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// How much the server takes on, so that under overload it refuses some requests quickly instead of
+/// answering all of them too late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// A request running longer is dropped (its transaction rolls back) and answered 503
+    /// `request_timeout`. It bounds the time to the response's head, not a streamed body.
+    pub request_timeout: Duration,
+    /// Larger request bodies are refused with 413 `payload_too_large`.
+    pub max_body_bytes: usize,
+    /// Requests served at once; one more is answered at once 503 `overloaded`. Health checks and
+    /// metrics do not count and are never refused.
+    pub max_in_flight: usize,
+    /// Sent as `Retry-After` with every 503.
+    pub retry_after_seconds: u64,
+    /// Serve `GET /metrics` on the main router. Without it, serve [`metrics_router`] on a listener
+    /// of its own (one that only Prometheus can reach).
+    pub metrics_on_main: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: MAX_BODY_BYTES,
+            max_in_flight: 256,
+            retry_after_seconds: 1,
+            metrics_on_main: true,
+        }
+    }
+}
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -30,6 +65,13 @@ pub struct AppState {
     pub hsts: bool,
     /// Sign-in through the organisation's identity provider, when configured.
     pub oidc: Option<std::sync::Arc<oidc::OidcClient>>,
+    pub limits: Limits,
+    /// Counted by every router made from this state; give [`metrics_router`] the same state (or a
+    /// clone) as [`router`] so that it shows the main router's requests.
+    pub metrics: metrics::Metrics,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: behind one, every connection comes from
+    /// the proxy, and the sign-in limits and audit rows need the client's own address.
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -127,17 +169,35 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(api::admin::tokens).post(api::admin::create_token))
         .route("/tokens/{id}/revoke", post(api::admin::revoke_token))
         .route("/audit", get(api::admin::audit));
-    Router::new()
+    let mut main = Router::new()
         .route("/healthz", get(api::health::healthz))
         .route("/readyz", get(api::health::readyz))
         .route(kotopolku_report::PRINT_CSS_PATH, get(api::process::print_css))
         .nest("/api/v1", api)
-        .merge(ui::router())
+        .merge(ui::router());
+    if state.limits.metrics_on_main {
+        main = main.route("/metrics", get(metrics::scrape));
+    }
+    main.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::RequestContext::new(state.clone()),
+            middleware::request_context,
+        ))
+        .with_state(state)
+}
+
+/// Only `GET /metrics`, for a listener of its own (an address only Prometheus reaches) when
+/// [`Limits::metrics_on_main`] is off. Give it the state given to [`router`]: the figures are the
+/// ones that router counts (its own scrapes are counted too, under the route `/metrics`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            middleware::RequestContext::new(state.clone()),
             middleware::request_context,
         ))
         .with_state(state)

@@ -31,6 +31,10 @@ pub struct Problem {
     /// For `version_conflict`: the version now stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// The `X-Request-Id` of the response: quoted to support, it finds the request's log line and
+    /// audit rows. Filled in when the problem becomes a response, from the request being served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// Sent as the `Retry-After` header, not in the body.
     #[serde(skip)]
     pub retry_after: Option<u64>,
@@ -48,6 +52,7 @@ impl Problem {
             existing_customer_id: None,
             candidates: Vec::new(),
             current_version: None,
+            request_id: None,
             retry_after: None,
         }
     }
@@ -103,7 +108,16 @@ impl Problem {
 }
 
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    /// Also puts the id of the request being served into the body, and gives every 503 a
+    /// `Retry-After` (the configured one unless the problem names its own): a client that is told
+    /// the service is unavailable is told when to come back.
+    fn into_response(mut self) -> Response {
+        if self.request_id.is_none() {
+            self.request_id = crate::middleware::current_request_id();
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE.as_u16() && self.retry_after.is_none() {
+            self.retry_after = Some(crate::middleware::current_retry_after_seconds());
+        }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
@@ -226,6 +240,8 @@ impl From<ServiceError> for Problem {
                 "already_ended",
                 "The customership has already ended",
             ),
+            // A pool that timed out is a busy database: 503 with `Retry-After` (added to every 503 in
+            // `into_response`), so clients back off rather than fail.
             ServiceError::Store(StoreError::Database(sqlx_error)) if is_unavailable(&sqlx_error) => {
                 tracing::error!(error = %sqlx_error, "database unavailable");
                 Problem::new(

@@ -20,6 +20,7 @@ use super::{
     paths(
         health::healthz,
         health::readyz,
+        crate::metrics::scrape,
         code_lists::index,
         code_lists::show,
         customers::register,

@@ -1,0 +1,317 @@
+//! Operating Kotopolku: a server killed in the middle of a write load loses no acknowledged write; a
+//! backup taken under write load restores every write acknowledged before it with an intact audit
+//! chain; SIGTERM stops the server cleanly; logs carry request ids and no personal data.
+//!
+//! These start the real binary as a process of its own (tests/support/server.rs).
+
+use kotopolku_store::{Backend, Database, with_db};
+
+use crate::support::TestDatabase;
+use crate::support::server::{Acknowledged, ServerProcess, WriteLoad, caseworker_token, kotopolku};
+
+/// Caseworkers writing at once.
+const WRITERS: usize = 8;
+
+/// Reads every acknowledged write back through the API of a (restarted) server.
+async fn every_acknowledged_write_reads_back(base: &str, token: &str, acknowledged: &[Acknowledged]) {
+    let client = crate::support::client_with_token(Some(token));
+    for write in acknowledged {
+        match write {
+            Acknowledged::Customer { id, family_name } => {
+                let reply = client
+                    .get(format!("{base}/api/v1/customers/{id}"))
+                    .send()
+                    .await
+                    .expect("read");
+                assert_eq!(reply.status(), 200, "acknowledged customer {id} is missing");
+                let body: serde_json::Value = reply.json().await.expect("json");
+                assert_eq!(body["family_name"], family_name.as_str());
+            }
+            Acknowledged::Note { customer_id, id, text } => {
+                let reply = client
+                    .get(format!("{base}/api/v1/customers/{customer_id}/records/{id}"))
+                    .send()
+                    .await
+                    .expect("read");
+                assert_eq!(reply.status(), 200, "acknowledged note {id} is missing");
+                let body: serde_json::Value = reply.json().await.expect("json");
+                assert_eq!(body["content"]["text"], text.as_str());
+            }
+        }
+    }
+}
+
+/// Every acknowledged write is in `db` (a restored copy, read directly).
+async fn every_acknowledged_write_is_stored(db: &Database, acknowledged: &[Acknowledged]) {
+    for write in acknowledged {
+        match write {
+            Acknowledged::Customer { id, family_name } => {
+                let stored: Option<String> = with_db!(db, pool => {
+                    sqlx::query_scalar("SELECT family_name FROM customers WHERE id = $1").bind(id).fetch_optional(pool).await
+                })
+                .expect("query");
+                assert_eq!(stored.as_deref(), Some(family_name.as_str()), "customer {id}");
+            }
+            Acknowledged::Note { id, text, .. } => {
+                let body: Option<String> = with_db!(db, pool => {
+                    sqlx::query_scalar("SELECT body FROM process_records WHERE id = $1 AND version = 1")
+                        .bind(id)
+                        .fetch_optional(pool)
+                        .await
+                })
+                .expect("query");
+                let body = body.unwrap_or_else(|| panic!("note {id} is missing"));
+                assert!(body.contains(text.as_str()), "note {id}: {body}");
+            }
+        }
+    }
+}
+
+/// No half record: every customer has its search tokens and its registration's audit row, every
+/// note its creation's audit row.
+async fn no_half_record(db: &Database) {
+    let checks = [
+        (
+            "customers without name tokens",
+            "SELECT COUNT(*) FROM customers c WHERE NOT EXISTS \
+             (SELECT 1 FROM customer_name_tokens t WHERE t.customer_id = c.id)",
+        ),
+        (
+            "customers without their registration's audit row",
+            "SELECT COUNT(*) FROM customers c WHERE NOT EXISTS \
+             (SELECT 1 FROM audit_log a WHERE a.customer_id = c.id AND a.action = 'customer.register')",
+        ),
+        (
+            "notes without their creation's audit row",
+            "SELECT COUNT(*) FROM process_records r WHERE r.version = 1 AND NOT EXISTS \
+             (SELECT 1 FROM audit_log a WHERE a.target_id = r.id AND a.action = 'note.create')",
+        ),
+    ];
+    for (what, sql) in checks {
+        let count: i64 = with_db!(db, pool => sqlx::query_scalar(sql).fetch_one(pool).await).expect("query");
+        assert_eq!(count, 0, "{what}: {count}");
+    }
+}
+
+fn audit_verifies(url: &str) {
+    let (status, output) = kotopolku(&["audit", "verify", "--database-url", url]);
+    assert!(status.success(), "audit verify failed: {output}");
+    assert!(output.contains("audit log intact"), "{output}");
+}
+
+/// SIGKILL in the middle of a sustained write load, then a restart: every write that got a 2xx
+/// answer is there, none is half there, and the audit chain is intact.
+async fn killed_mid_load_loses_no_acknowledged_write(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let token = caseworker_token(&database.db).await;
+    let mut server = ServerProcess::start(&database.url, &[]);
+    let load = WriteLoad::start(&server.base, &token, WRITERS);
+    load.wait_for(150).await;
+    server.kill();
+    let acknowledged = load.stop().await;
+    assert!(acknowledged.len() >= 150);
+
+    let restarted = ServerProcess::start(&database.url, &[]);
+    every_acknowledged_write_reads_back(&restarted.base, &token, &acknowledged).await;
+    no_half_record(&database.db).await;
+    drop(restarted);
+    audit_verifies(&database.url);
+    database.finish().await;
+}
+
+/// A backup taken by another process while caseworkers write: it verifies, restores into an empty
+/// database with an intact audit chain, and holds every write acknowledged before it started. A
+/// second restore into the now full database, and a restore of a damaged copy, are refused and
+/// change nothing.
+async fn backup_under_write_load_restores_every_acknowledged_write(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let token = caseworker_token(&database.db).await;
+    let mut server = ServerProcess::start(&database.url, &[]);
+    let load = WriteLoad::start(&server.base, &token, WRITERS);
+    load.wait_for(100).await;
+    let before_backup = load.snapshot();
+    let file = std::env::temp_dir().join(format!("kotopolku-backup-{}.kpb", uuid::Uuid::new_v4().simple()));
+    let path = file.to_string_lossy().into_owned();
+    let url = database.url.clone();
+    let backup_path = path.clone();
+    let (status, output) =
+        tokio::task::spawn_blocking(move || kotopolku(&["backup", "--to", &backup_path, "--database-url", &url]))
+            .await
+            .expect("backup");
+    let during_backup = load.snapshot().len() - before_backup.len();
+    let acknowledged = load.stop().await;
+    assert!(status.success(), "backup failed: {output}");
+    assert!(server.terminate().success(), "{}", server.log());
+    eprintln!(
+        "backup under load: {} writes acknowledged before it, {during_backup} while it ran, {} in all",
+        before_backup.len(),
+        acknowledged.len()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("backup file").permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "a backup holds personal data: only its owner may read it"
+        );
+    }
+
+    let (status, output) = kotopolku(&["backup", "verify", &path]);
+    assert!(status.success() && output.contains("checksum ok"), "{output}");
+
+    let restored = TestDatabase::empty(backend).await;
+    let (status, output) = kotopolku(&["restore", "--from", &path, "--database-url", &restored.url]);
+    assert!(status.success(), "restore failed: {output}");
+    assert!(output.contains("audit log intact"), "{output}");
+    every_acknowledged_write_is_stored(&restored.db, &before_backup).await;
+    no_half_record(&restored.db).await;
+    audit_verifies(&restored.url);
+
+    // Into a database that is not empty: refused, and nothing changes.
+    let customers = |db: &Database| {
+        let db = db.clone();
+        async move {
+            with_db!(&db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM customers").fetch_one(pool).await)
+                .expect("count")
+        }
+    };
+    let count = customers(&restored.db).await;
+    let (status, output) = kotopolku(&["restore", "--from", &path, "--database-url", &restored.url]);
+    assert!(!status.success() && output.contains("not empty"), "{output}");
+    assert_eq!(customers(&restored.db).await, count);
+
+    // A damaged copy: a changed byte fails the checksum, by verify and by restore.
+    let mut bytes = std::fs::read(&file).expect("read backup");
+    let at = bytes.len() / 2;
+    bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
+    let damaged = format!("{path}.damaged");
+    std::fs::write(&damaged, &bytes).expect("write damaged copy");
+    let (status, output) = kotopolku(&["backup", "verify", &damaged]);
+    assert!(!status.success(), "{output}");
+    let empty = TestDatabase::empty(backend).await;
+    let (status, output) = kotopolku(&["restore", "--from", &damaged, "--database-url", &empty.url]);
+    assert!(!status.success() && output.contains("nothing was restored"), "{output}");
+    let tables: i64 = with_db!(&empty.db, pool => {
+        sqlx::query_scalar::<_, i64>(match backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'customers'",
+            Backend::Postgres => "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'customers' AND schemaname = current_schema()",
+        })
+        .fetch_one(pool)
+        .await
+    })
+    .expect("tables");
+    assert_eq!(tables, 0, "a damaged backup must not even migrate the database");
+
+    for f in [&path, &damaged] {
+        let _ = std::fs::remove_file(f);
+    }
+    empty.finish().await;
+    restored.finish().await;
+    database.finish().await;
+}
+
+/// SIGTERM under load: the server stops by itself with success, every acknowledged write is there,
+/// its log lines are JSON with request ids that the audit rows also carry, and no log line holds
+/// the customers' names.
+async fn sigterm_stops_cleanly_and_logs_hold_no_personal_data(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let token = caseworker_token(&database.db).await;
+    let mut server = ServerProcess::start(&database.url, &["--shutdown-timeout-seconds", "10"]);
+    let load = WriteLoad::start(&server.base, &token, WRITERS);
+    load.wait_for(60).await;
+    let status = server.terminate();
+    let acknowledged = load.stop().await;
+    let log = server.log();
+    assert!(status.success(), "exit {status:?}; log:\n{log}");
+    assert!(log.contains("\"stopped\""), "{log}");
+
+    let mut request_ids = Vec::new();
+    for line in log.lines() {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"));
+        if entry["message"] == "request" && entry["route"] == "/api/v1/customers" && entry["status"] == 201 {
+            request_ids.push(entry["request_id"].as_str().expect("request id").to_owned());
+        }
+    }
+    assert!(!request_ids.is_empty(), "{log}");
+    for write in &acknowledged {
+        if let Acknowledged::Customer { family_name, .. } = write {
+            assert!(
+                !log.contains(family_name.as_str()),
+                "the log names a customer: {family_name}"
+            );
+        }
+    }
+    let audited: i64 = with_db!(&database.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE request_id = $1 AND action = 'customer.register'")
+            .bind(&request_ids[0])
+            .fetch_one(pool)
+            .await
+    })
+    .expect("audit");
+    assert_eq!(audited, 1, "the request id of the log is the audit row's");
+
+    let restarted = ServerProcess::start(&database.url, &[]);
+    every_acknowledged_write_reads_back(&restarted.base, &token, &acknowledged).await;
+    no_half_record(&database.db).await;
+    drop(restarted);
+    audit_verifies(&database.url);
+    database.finish().await;
+}
+
+/// Behind a trusted reverse proxy the audit row names the client's address from X-Forwarded-For,
+/// not the proxy's; an address the client wrote further left is not believed.
+async fn behind_a_trusted_proxy_the_audit_row_has_the_clients_address(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let token = caseworker_token(&database.db).await;
+    let server = ServerProcess::start(&database.url, &["--trusted-proxies", "127.0.0.1"]);
+    let reply = crate::support::client_with_token(Some(&token))
+        .post(format!("{}/api/v1/customers", server.base))
+        .header("X-Forwarded-For", "198.51.100.1, 203.0.113.7")
+        .json(&serde_json::json!({
+            "family_name": "Välityspalvelin",
+            "given_names": "Testi",
+            "birth_date": "1990-01-01",
+            "municipality_code": "091",
+            "customership_start": "2026-03-01"
+        }))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(reply.status(), 201);
+    let address: Option<String> = with_db!(&database.db, pool => {
+        sqlx::query_scalar("SELECT client_address FROM audit_log WHERE action = 'customer.register'")
+            .fetch_one(pool)
+            .await
+    })
+    .expect("audit row");
+    assert_eq!(address.as_deref(), Some("203.0.113.7"));
+    drop(server);
+    database.finish().await;
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(kotopolku_store::Backend::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name(kotopolku_store::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+on_both!(
+    killed_mid_load_loses_no_acknowledged_write,
+    backup_under_write_load_restores_every_acknowledged_write,
+    sigterm_stops_cleanly_and_logs_hold_no_personal_data,
+    behind_a_trusted_proxy_the_audit_row_has_the_clients_address,
+);
