@@ -292,6 +292,99 @@ async fn behind_a_trusted_proxy_the_audit_row_has_the_clients_address(backend: B
     database.finish().await;
 }
 
+/// Sends a registration's head on a connection of its own and holds its body back, so that the
+/// request is in flight; returns the connection and the body still to send.
+async fn hold_a_registration(server: &ServerProcess, token: &str) -> (tokio::net::TcpStream, String) {
+    use tokio::io::AsyncWriteExt;
+    let body = serde_json::json!({
+        "family_name": "Keskeneräinen",
+        "given_names": "Testi",
+        "birth_date": "1991-02-03",
+        "municipality_code": "091",
+        "customership_start": "2026-03-01"
+    })
+    .to_string();
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/customers HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    // In flight once the metrics count it beside the scrape itself.
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        let metrics = client
+            .get(format!("{}/metrics", server.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        if metrics.lines().any(|l| l == "kotopolku_http_requests_in_flight 2") {
+            return (stream, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the held request never showed as in flight");
+}
+
+/// SIGTERM while a request is in flight: the server stops accepting connections at once, the
+/// request in flight still completes and is stored, and the process exits with success.
+async fn sigterm_lets_the_request_in_flight_finish(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let database = TestDatabase::new(backend).await;
+    let token = caseworker_token(&database.db).await;
+    let mut server = ServerProcess::start(&database.url, &["--shutdown-timeout-seconds", "60"]);
+    let (mut stream, body) = hold_a_registration(&server, &token).await;
+    server.send_sigterm();
+    server.wait_for_log("shutting down");
+    // The listener closes once the signal is handled: a new connection is then refused.
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut refused = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(&address).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "a stopping server must not accept connections");
+    stream.write_all(body.as_bytes()).await.expect("send body");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("response");
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(server.wait().success(), "{}", server.log());
+    let stored: i64 = with_db!(&database.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE family_name = 'Keskeneräinen'").fetch_one(pool).await
+    })
+    .expect("count");
+    assert_eq!(stored, 1);
+    audit_verifies(&database.url);
+    database.finish().await;
+}
+
+/// A request that does not finish within the shutdown timeout is dropped: the server still stops,
+/// with success, and nothing of the request is stored.
+async fn sigterm_stops_within_the_shutdown_timeout(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let token = caseworker_token(&database.db).await;
+    let mut server = ServerProcess::start(&database.url, &["--shutdown-timeout-seconds", "1"]);
+    let (_stream, _body) = hold_a_registration(&server, &token).await;
+    let status = server.terminate();
+    let log = server.log();
+    assert!(status.success(), "{log}");
+    assert!(log.contains("shutdown timeout"), "{log}");
+    let stored: i64 = with_db!(&database.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(pool).await
+    })
+    .expect("count");
+    assert_eq!(stored, 0);
+    database.finish().await;
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         $(
@@ -314,4 +407,6 @@ on_both!(
     backup_under_write_load_restores_every_acknowledged_write,
     sigterm_stops_cleanly_and_logs_hold_no_personal_data,
     behind_a_trusted_proxy_the_audit_row_has_the_clients_address,
+    sigterm_lets_the_request_in_flight_finish,
+    sigterm_stops_within_the_shutdown_timeout,
 );

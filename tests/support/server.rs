@@ -123,11 +123,32 @@ impl ServerProcess {
 
     /// SIGTERM, then waits for the process to end by itself.
     pub fn terminate(&mut self) -> ExitStatus {
+        self.send_sigterm();
+        self.wait()
+    }
+
+    /// SIGTERM, without waiting.
+    pub fn send_sigterm(&self) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.pid().to_string()])
             .status()
             .expect("kill -TERM");
         assert!(sent.success());
+    }
+
+    /// Waits until the log has a line containing `text` (at most a minute).
+    pub fn wait_for_log(&self, text: &str) {
+        for _ in 0..600 {
+            if self.log().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the server never logged {text:?}; its log:\n{}", self.log());
+    }
+
+    /// Waits for the process to end by itself (at most a minute).
+    pub fn wait(&mut self) -> ExitStatus {
         for _ in 0..600 {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
