@@ -99,6 +99,17 @@ fn audit_verifies(url: &str) {
     assert!(output.contains("audit log intact"), "{output}");
 }
 
+/// Starts the server again on `database`: every acknowledged write reads back, none is half there,
+/// and the audit chain is intact.
+async fn after_a_restart_every_write_is_there(database: TestDatabase, token: &str, acknowledged: &[Acknowledged]) {
+    let restarted = ServerProcess::start(&database.url, &[]);
+    every_acknowledged_write_reads_back(&restarted.base, token, acknowledged).await;
+    no_half_record(&database.db).await;
+    drop(restarted);
+    audit_verifies(&database.url);
+    database.finish().await;
+}
+
 /// SIGKILL in the middle of a sustained write load, then a restart: every write that got a 2xx
 /// answer is there, none is half there, and the audit chain is intact.
 async fn killed_mid_load_loses_no_acknowledged_write(backend: Backend) {
@@ -111,12 +122,7 @@ async fn killed_mid_load_loses_no_acknowledged_write(backend: Backend) {
     let acknowledged = load.stop().await;
     assert!(acknowledged.len() >= 150);
 
-    let restarted = ServerProcess::start(&database.url, &[]);
-    every_acknowledged_write_reads_back(&restarted.base, &token, &acknowledged).await;
-    no_half_record(&database.db).await;
-    drop(restarted);
-    audit_verifies(&database.url);
-    database.finish().await;
+    after_a_restart_every_write_is_there(database, &token, &acknowledged).await;
 }
 
 /// A backup taken by another process while caseworkers write: it verifies, restores into an empty
@@ -253,12 +259,7 @@ async fn sigterm_stops_cleanly_and_logs_hold_no_personal_data(backend: Backend) 
     .expect("audit");
     assert_eq!(audited, 1, "the request id of the log is the audit row's");
 
-    let restarted = ServerProcess::start(&database.url, &[]);
-    every_acknowledged_write_reads_back(&restarted.base, &token, &acknowledged).await;
-    no_half_record(&database.db).await;
-    drop(restarted);
-    audit_verifies(&database.url);
-    database.finish().await;
+    after_a_restart_every_write_is_there(database, &token, &acknowledged).await;
 }
 
 /// Behind a trusted reverse proxy the audit row names the client's address from X-Forwarded-For,

@@ -171,6 +171,15 @@ impl Drop for ServerProcess {
     }
 }
 
+/// POSTs `body`; the answer's JSON if it was a success (a refused or unanswered write is `None`).
+async fn post(client: &reqwest::Client, url: String, body: &Value) -> Option<Value> {
+    let reply = client.post(url).json(body).send().await.ok()?;
+    if !reply.status().is_success() {
+        return None;
+    }
+    reply.json().await.ok()
+}
+
 /// A write that got a 2xx answer.
 #[derive(Debug, Clone)]
 pub enum Acknowledged {
@@ -215,18 +224,7 @@ impl WriteLoad {
                             "customership_start": "2026-03-01",
                             "confirm_not_duplicate": true
                         });
-                        let Ok(reply) = client
-                            .post(format!("{base}/api/v1/customers"))
-                            .json(&customer)
-                            .send()
-                            .await
-                        else {
-                            continue;
-                        };
-                        if !reply.status().is_success() {
-                            continue;
-                        }
-                        let Ok(body) = reply.json::<Value>().await else {
+                        let Some(body) = post(&client, format!("{base}/api/v1/customers"), &customer).await else {
                             continue;
                         };
                         let id = body["id"].as_str().expect("customer id").to_owned();
@@ -237,18 +235,8 @@ impl WriteLoad {
                         let text = format!("Tapaaminen {writer}/{n}: kielikoulutus aloitettu.");
                         let note =
                             json!({"kind": "note", "written_on": "2026-10-01", "note_type": "meeting", "text": text});
-                        let Ok(reply) = client
-                            .post(format!("{base}/api/v1/customers/{id}/records"))
-                            .json(&note)
-                            .send()
-                            .await
+                        let Some(body) = post(&client, format!("{base}/api/v1/customers/{id}/records"), &note).await
                         else {
-                            continue;
-                        };
-                        if !reply.status().is_success() {
-                            continue;
-                        }
-                        let Ok(body) = reply.json::<Value>().await else {
                             continue;
                         };
                         acknowledged.lock().expect("acknowledged").push(Acknowledged::Note {

@@ -17,8 +17,8 @@ use sqlx::AssertSqlSafe;
 use crate::{Backend, Database, StoreError, Tx};
 use format::{FORMAT, FORMAT_VERSION, HashingWriter, Header, Item, Reader, TableStart};
 
-/// Rows per INSERT statement when restoring.
-const ROWS_PER_INSERT: usize = 500;
+/// Rows per statement when restoring: an INSERT on SQLite, a COPY on PostgreSQL.
+const ROWS_PER_INSERT: usize = 2_000;
 
 /// What can go wrong making, checking or restoring a backup.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +83,17 @@ fn quote(identifier: &str) -> String {
 struct Table {
     name: String,
     columns: Vec<(String, String)>,
+}
+
+impl Table {
+    /// `"a", "b", ...`: the columns quoted, in order.
+    fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|(name, _)| quote(name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Runs `$body` with `$conn` bound to a connection of either engine (use it as `&mut *$conn`).
@@ -244,12 +255,7 @@ async fn write_in_snapshot<W: Write>(conn: &mut Conn, backend: Backend, out: W) 
             table: table.name.clone(),
             columns: table.columns.iter().map(|(name, _)| name.clone()).collect(),
         })?;
-        let list = table
-            .columns
-            .iter()
-            .map(|(name, _)| quote(name))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = table.column_list();
         let sql = match backend {
             Backend::Sqlite => format!("SELECT json_array({list}) FROM {}", quote(&table.name)),
             Backend::Postgres => format!("SELECT json_build_array({list})::text FROM {}", quote(&table.name)),
@@ -314,23 +320,23 @@ pub async fn restore(db: &Database, input: impl BufRead, force: bool) -> Result<
             crate::with_tx!(&mut tx, c => sqlx::query(AssertSqlSafe(sql)).execute(&mut *c).await.map(|_| ())?);
         }
     }
-    let mut current: Option<(&Table, String)> = None;
+    let mut current: Option<String> = None;
     let mut batch: Vec<String> = Vec::new();
     let mut seen = BTreeSet::new();
     let sha256 = loop {
         let item = reader.next_item()?;
         if !matches!(item, Some(Item::Row(_)))
-            && let Some((table, insert)) = &current
+            && let Some(insert) = &current
         {
-            insert_rows(&mut tx, table, insert, &mut batch).await?;
+            insert_rows(&mut tx, insert, &mut batch).await?;
         }
         match item {
             Some(Item::Row(row)) => {
                 batch.push(row);
                 if batch.len() >= ROWS_PER_INSERT
-                    && let Some((table, insert)) = &current
+                    && let Some(insert) = &current
                 {
-                    insert_rows(&mut tx, table, insert, &mut batch).await?;
+                    insert_rows(&mut tx, insert, &mut batch).await?;
                 }
             }
             Some(Item::Table(start)) => {
@@ -348,7 +354,7 @@ pub async fn restore(db: &Database, input: impl BufRead, force: bool) -> Result<
                     });
                 }
                 seen.insert(table.name.clone());
-                current = Some((table, insert_statement(db.backend(), table)));
+                current = Some(insert_statement(db.backend(), table));
             }
             Some(Item::Trailer(trailer)) => break trailer.sha256,
             Some(Item::Header(_)) => unreachable!("the reader gives the header only first"),
@@ -397,23 +403,16 @@ pub async fn restore(db: &Database, input: impl BufRead, force: bool) -> Result<
     })
 }
 
-/// `INSERT INTO t (columns) SELECT ... FROM <the batch, a JSON array of rows>`: one statement per
-/// batch, each value taken from its place in its row's array.
+/// On SQLite `INSERT INTO t (columns) SELECT ... FROM <the batch, a JSON array of rows>`, each value
+/// taken from its place in its row's array; on PostgreSQL a `COPY` of the batch.
 fn insert_statement(backend: Backend, table: &Table) -> String {
-    let names = table
-        .columns
-        .iter()
-        .map(|(n, _)| quote(n))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let names = table.column_list();
+    // SQLite only: each value from its place in its row's array.
     let values = table
         .columns
         .iter()
         .enumerate()
-        .map(|(i, (_, pg_type))| match backend {
-            Backend::Sqlite => format!("json_extract(value, '$[{i}]')"),
-            Backend::Postgres => format!("(r ->> {i})::{pg_type}"),
-        })
+        .map(|(i, _)| format!("json_extract(value, '$[{i}]')"))
         .collect::<Vec<_>>()
         .join(", ");
     match backend {
@@ -421,19 +420,91 @@ fn insert_statement(backend: Backend, table: &Table) -> String {
             "INSERT INTO {} ({names}) SELECT {values} FROM json_each($1)",
             quote(&table.name)
         ),
-        Backend::Postgres => format!(
-            "INSERT INTO {} ({names}) SELECT {values} FROM json_array_elements($1::json) AS rows (r)",
-            quote(&table.name)
-        ),
+        // COPY's text format, made from the rows by `copy_text`: several times faster than INSERT.
+        Backend::Postgres => format!("COPY {} ({names}) FROM STDIN", quote(&table.name)),
     }
 }
 
-async fn insert_rows(tx: &mut Tx, _table: &Table, insert: &str, batch: &mut Vec<String>) -> Result<(), BackupError> {
+async fn insert_rows(tx: &mut Tx, statement: &str, batch: &mut Vec<String>) -> Result<(), BackupError> {
     if batch.is_empty() {
         return Ok(());
     }
-    let array = format!("[{}]", batch.join(","));
+    match tx {
+        Tx::Sqlite(conn) => {
+            let array = format!("[{}]", batch.join(","));
+            sqlx::query(AssertSqlSafe(statement.to_owned()))
+                .bind(array)
+                .execute(&mut **conn)
+                .await?;
+        }
+        Tx::Postgres(conn) => {
+            let mut text = String::with_capacity(batch.iter().map(String::len).sum::<usize>());
+            for row in batch.iter() {
+                copy_text(row, &mut text)?;
+            }
+            let mut copy = conn.copy_in_raw(statement).await?;
+            if let Err(error) = copy.send(text.into_bytes()).await {
+                let _ = copy.abort("the backup's rows could not be sent").await;
+                return Err(error.into());
+            }
+            copy.finish().await?;
+        }
+    }
     batch.clear();
-    crate::with_tx!(tx, c => sqlx::query(AssertSqlSafe(insert.to_owned())).bind(array).execute(&mut *c).await.map(|_| ())?);
     Ok(())
+}
+
+/// One row (a JSON array) as a line of COPY's text format: values separated by tabs, `\N` for null,
+/// backslash, tab and line breaks escaped; nested JSON (a `jsonb` value) as its text.
+fn copy_text(row: &str, out: &mut String) -> Result<(), BackupError> {
+    use serde_json::Value;
+    let values: Vec<Value> = serde_json::from_str(row).map_err(|e| BackupError::Malformed {
+        line: 0,
+        column: e.column() as u64,
+        message: e.to_string(),
+    })?;
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        let text = match value {
+            Value::Null => {
+                out.push_str("\\N");
+                continue;
+            }
+            Value::String(text) => std::borrow::Cow::Borrowed(text.as_str()),
+            Value::Bool(yes) => std::borrow::Cow::Borrowed(if *yes { "t" } else { "f" }),
+            other => std::borrow::Cow::Owned(other.to_string()),
+        };
+        for c in text.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('\n');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_text;
+
+    #[test]
+    fn copy_text_escapes_what_copy_would_misread() {
+        let mut out = String::new();
+        copy_text(
+            r#"["a\tb\nc\\d", null, true, 42, {"k": [1, "x"]}, "2026-11-22T10:00:00.5+00:00"]"#,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "a\\tb\\nc\\\\d\t\\N\tt\t42\t{\"k\":[1,\"x\"]}\t2026-11-22T10:00:00.5+00:00\n"
+        );
+    }
 }
