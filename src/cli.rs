@@ -123,7 +123,7 @@ enum Command {
         #[command(subcommand)]
         command: Option<crate::backup::BackupCommand>,
     },
-    /// Restore a backup into an empty database of the same engine (migrated here first).
+    /// Restore a backup into an empty database of either engine (migrated here first).
     ///
     /// The file is checked whole before anything is written, then loaded in one transaction, and
     /// the restored audit log's chain is walked. Use the Kotopolku version that made the backup.

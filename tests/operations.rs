@@ -126,7 +126,8 @@ async fn killed_mid_load_loses_no_acknowledged_write(backend: Backend) {
 }
 
 /// A backup taken by another process while caseworkers write: it verifies, restores into an empty
-/// database with an intact audit chain, and holds every write acknowledged before it started. A
+/// database of either engine with an intact audit chain, and holds every write acknowledged before
+/// it started. A
 /// second restore into the now full database, and a restore of a damaged copy, are refused and
 /// change nothing.
 async fn backup_under_write_load_restores_every_acknowledged_write(backend: Backend) {
@@ -174,6 +175,23 @@ async fn backup_under_write_load_restores_every_acknowledged_write(backend: Back
     every_acknowledged_write_is_stored(&restored.db, &before_backup).await;
     no_half_record(&restored.db).await;
     audit_verifies(&restored.url);
+
+    // Into the other engine (how a municipality moves from SQLite to PostgreSQL): the same writes,
+    // and a server on it reads them back with the same credentials.
+    let other = TestDatabase::empty(match backend {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+    })
+    .await;
+    let (status, output) = kotopolku(&["restore", "--from", &path, "--database-url", &other.url]);
+    assert!(status.success() && output.contains("audit log intact"), "{output}");
+    every_acknowledged_write_is_stored(&other.db, &before_backup).await;
+    no_half_record(&other.db).await;
+    let on_other = ServerProcess::start(&other.url, &[]);
+    every_acknowledged_write_reads_back(&on_other.base, &token, &before_backup).await;
+    drop(on_other);
+    audit_verifies(&other.url);
+    other.finish().await;
 
     // Into a database that is not empty: refused, and nothing changes.
     let customers = |db: &Database| {

@@ -1,5 +1,5 @@
 //! Backups of every table of Kotopolku's while the server runs, and their restore into an empty
-//! database of the same engine.
+//! database of either engine (values travel as JSON: text, numbers, booleans, RFC 3339 times).
 //!
 //! The snapshot is one read transaction: on SQLite in WAL mode a reader sees the database as it was
 //! when its first statement ran, writers carrying on beside it; on PostgreSQL a `REPEATABLE READ`
@@ -43,8 +43,6 @@ pub enum BackupError {
         database: i64,
         made_by: String,
     },
-    #[error("the backup was taken from {backup}; restore it into a {backup} database")]
-    OtherBackend { backup: String },
     #[error(
         "the database is not empty (table {table} has {rows} rows); restore into an empty database, or give --force to replace everything in it"
     )]
@@ -293,9 +291,6 @@ pub async fn restore(db: &Database, input: impl BufRead, force: bool) -> Result<
     let Some(Item::Header(header)) = reader.next_item()? else {
         return Err(BackupError::Truncated);
     };
-    if header.backend != backend_name(db.backend()) {
-        return Err(BackupError::OtherBackend { backup: header.backend });
-    }
     if header.schema_version != database_version {
         return Err(BackupError::SchemaVersion {
             backup: header.schema_version,
@@ -346,15 +341,18 @@ pub async fn restore(db: &Database, input: impl BufRead, force: bool) -> Result<
                         detail: "no such table".into(),
                     });
                 };
-                let names: Vec<&str> = table.columns.iter().map(|(n, _)| n.as_str()).collect();
-                if names != start.columns.iter().map(String::as_str).collect::<Vec<_>>() {
+                // By name: the other engine's migrations may have added a table's columns in
+                // another order. The rows are laid out in the backup's order.
+                let here: BTreeSet<&str> = table.columns.iter().map(|(n, _)| n.as_str()).collect();
+                let there: BTreeSet<&str> = start.columns.iter().map(String::as_str).collect();
+                if here != there {
                     return Err(BackupError::SchemaMismatch {
                         table: start.table,
-                        detail: format!("columns {:?}, here {names:?}", start.columns),
+                        detail: format!("columns {there:?}, here {here:?}"),
                     });
                 }
                 seen.insert(table.name.clone());
-                current = Some(insert_statement(db.backend(), table));
+                current = Some(insert_statement(db.backend(), &table.name, &start.columns));
             }
             Some(Item::Trailer(trailer)) => break trailer.sha256,
             Some(Item::Header(_)) => unreachable!("the reader gives the header only first"),
@@ -405,11 +403,10 @@ pub async fn restore(db: &Database, input: impl BufRead, force: bool) -> Result<
 
 /// On SQLite `INSERT INTO t (columns) SELECT ... FROM <the batch, a JSON array of rows>`, each value
 /// taken from its place in its row's array; on PostgreSQL a `COPY` of the batch.
-fn insert_statement(backend: Backend, table: &Table) -> String {
-    let names = table.column_list();
+fn insert_statement(backend: Backend, table: &str, columns: &[String]) -> String {
+    let names = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
     // SQLite only: each value from its place in its row's array.
-    let values = table
-        .columns
+    let values = columns
         .iter()
         .enumerate()
         .map(|(i, _)| format!("json_extract(value, '$[{i}]')"))
@@ -418,10 +415,10 @@ fn insert_statement(backend: Backend, table: &Table) -> String {
     match backend {
         Backend::Sqlite => format!(
             "INSERT INTO {} ({names}) SELECT {values} FROM json_each($1)",
-            quote(&table.name)
+            quote(table)
         ),
         // COPY's text format, made from the rows by `copy_text`: several times faster than INSERT.
-        Backend::Postgres => format!("COPY {} ({names}) FROM STDIN", quote(&table.name)),
+        Backend::Postgres => format!("COPY {} ({names}) FROM STDIN", quote(table)),
     }
 }
 
