@@ -32,22 +32,41 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Password hashes computed at once: half the cores, at least one. Each Argon2 computation holds
+/// 19 MiB and a core for tens of milliseconds; unbounded, fifty caseworkers signing in at 8 o'clock
+/// ran fifty blocking threads at once (about 1 GB of memory, measured), which also starved the async
+/// workers of processor time. Queued here, sign-ins take their turn and other requests keep theirs.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::sync::Semaphore::new((cores / 2).max(1))
+});
+
+/// Runs a password hash computation on a blocking thread, at most [`HASHING`]'s permits at once.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
 /// Argon2id with the crate's defaults (19 MiB, 2 passes), on a blocking thread: hashing takes tens
 /// of milliseconds of CPU and must not stall the async workers.
 pub async fn hash_password(password: String) -> Result<String, ServiceError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
             .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
     })
-    .await
-    .map_err(|e| ServiceError::Internal(e.to_string()))?
+    .await?
 }
 
 /// Whether `password` matches the PHC string `hash`, on a blocking thread.
 pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
