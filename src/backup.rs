@@ -27,7 +27,9 @@ pub async fn take(database_url: &str, to: &Path) -> Result<ExitCode, String> {
         return Err(format!("{} exists: a backup never overwrites a file", to.display()));
     }
     let partial = partial_path(to);
-    let file = create_private(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+    // A backup holds every customer's personal data.
+    let file =
+        crate::private_file::create(&partial, true).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     let started = Instant::now();
     // No migration: the server running on this database decides its schema.
     let db = crate::cli::connect(database_url).await?;
@@ -138,13 +140,4 @@ fn partial_path(to: &Path) -> PathBuf {
     let mut name = to.as_os_str().to_owned();
     name.push(".partial");
     PathBuf::from(name)
-}
-
-/// A new file only its owner can read: a backup holds every customer's personal data.
-fn create_private(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
 }

@@ -180,14 +180,8 @@ fn show_problems(file: &str, summary: &ImportSummary) {
 }
 
 fn write_report(path: &Path, file: &str, problems: &[RowProblem]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut out = std::io::BufWriter::new(options.open(path)?);
+    // The report quotes the rows' values: names and identity codes.
+    let mut out = std::io::BufWriter::new(crate::private_file::create(path, false)?);
     writeln!(out, "file,line,column,column_name,field,value,problem,message")?;
     for p in problems {
         let fields = [

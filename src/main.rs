@@ -7,6 +7,7 @@ mod config;
 mod config_reference;
 mod demo;
 mod import;
+mod private_file;
 mod progress;
 mod serve;
 
