@@ -378,6 +378,11 @@ async fn a_customer_journey_with_its_deadlines(app: &TestApp) {
         [("plan_review".to_owned(), "due_soon".to_owned())]
     );
     set_day(app, "2026-09-28");
+    // Seen on the worklist in the morning, held and recorded: gone from it the same day.
+    assert_eq!(
+        on_worklist(app, As::CaseworkerA, own, &id).await,
+        [("plan_review".to_owned(), "due_soon".to_owned())]
+    );
     let mut reviewed = cancelled.clone();
     reviewed["reviews"] = json!([{"planned_on": "2026-09-28", "held_on": "2026-09-28", "summary": "Edennyt hyvin."}]);
     let reply = revise(app, As::CaseworkerA, &id, &plan_v3, reviewed).await;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 mod clock;
 pub mod customers;
+mod deadline_cache;
 pub mod directory;
 pub mod employment_exchange;
 mod error;
@@ -74,10 +75,12 @@ pub struct Services {
     /// Only a benchmark switches this off, to measure what read auditing costs.
     read_audit: bool,
     sign_in_throttle: Arc<auth::SignInThrottle>,
-    /// Organisations by id. They are never changed after creation, and every authenticated request
-    /// needs its actor's, so they are read from the database once.
     /// The statutory deadlines' configured values.
     deadline_rules: Arc<kotopolku_domain::deadlines::DeadlineRules>,
+    /// Deadlines computed under those rules, for worklists.
+    deadline_cache: Arc<deadline_cache::DeadlineCache>,
+    /// Organisations by id. They are never changed after creation, and every authenticated request
+    /// needs its actor's, so they are read from the database once.
     organisations: Arc<std::sync::RwLock<std::collections::HashMap<String, kotopolku_domain::directory::Organisation>>>,
     /// Counts under this are suppressed in statistics (default 5).
     statistics_threshold: u64,
@@ -101,6 +104,7 @@ impl Services {
             sign_in_throttle: Arc::new(auth::SignInThrottle::default()),
             organisations: Arc::default(),
             deadline_rules: Arc::default(),
+            deadline_cache: Arc::default(),
             statistics_threshold: statistics::DEFAULT_THRESHOLD,
             statistics_refresh: Arc::default(),
         }
@@ -115,6 +119,7 @@ impl Services {
     /// Replaces the deadline rules' values (from the configuration file).
     pub fn with_deadline_rules(mut self, rules: kotopolku_domain::deadlines::DeadlineRules) -> Self {
         self.deadline_rules = Arc::new(rules);
+        self.deadline_cache = Arc::default();
         self
     }
 

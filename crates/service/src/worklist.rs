@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use kotopolku_domain::access::{Action, Jurisdiction};
 use kotopolku_domain::actor::Actor;
+use kotopolku_domain::customer::Customer;
 use kotopolku_domain::deadlines::{Deadline, DeadlineStatus};
 use kotopolku_domain::process::ProcessRecord;
 use kotopolku_store::{customers, directory, process};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Target;
+use crate::deadline_cache::DeadlineInputs;
 use crate::process::deadlines_of;
 use crate::{ServiceError, Services};
 
@@ -99,27 +101,25 @@ impl Services {
         let today = self.clock.today();
         let recently_met = i64::from(query.recently_met_days.unwrap_or(0).min(366));
         let customers = customers::active_for_worklist(&self.db, &municipalities, caseworker).await?;
-        let mut records: HashMap<String, Vec<ProcessRecord>> = HashMap::new();
-        for record in process::current_for_worklist(&self.db, &municipalities, caseworker).await? {
-            records.entry(record.customer_id.clone()).or_default().push(record);
+        let mut versions: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+        for (customer_id, id, version) in
+            process::current_versions_for_worklist(&self.db, &municipalities, caseworker).await?
+        {
+            versions.entry(customer_id).or_default().push((id, version));
         }
+        let all_deadlines = self.deadlines_of_customers(&customers, versions, today).await?;
         let mut groups: HashMap<Option<String>, Vec<WorklistEntry>> = HashMap::new();
-        for customer in customers {
-            let deadlines: Vec<Deadline> = deadlines_of(
-                &self.deadline_rules,
-                &customer,
-                records.get(&customer.id).map_or(&[], Vec::as_slice),
-                today,
-            )
-            .into_iter()
-            .filter(|d| match d.status {
-                DeadlineStatus::Overdue | DeadlineStatus::DueSoon => true,
-                DeadlineStatus::Open => (d.due_on - today).num_days() <= i64::from(horizon),
-                DeadlineStatus::Met | DeadlineStatus::MetLate => {
-                    d.met_on.is_some_and(|met| (today - met).num_days() < recently_met)
-                }
-            })
-            .collect();
+        for (customer, deadlines) in customers.into_iter().zip(all_deadlines) {
+            let deadlines: Vec<Deadline> = deadlines
+                .into_iter()
+                .filter(|d| match d.status {
+                    DeadlineStatus::Overdue | DeadlineStatus::DueSoon => true,
+                    DeadlineStatus::Open => (d.due_on - today).num_days() <= i64::from(horizon),
+                    DeadlineStatus::Met | DeadlineStatus::MetLate => {
+                        d.met_on.is_some_and(|met| (today - met).num_days() < recently_met)
+                    }
+                })
+                .collect();
             if deadlines.is_empty() {
                 continue;
             }
@@ -186,5 +186,56 @@ impl Services {
             as_of: today,
             caseworkers,
         })
+    }
+
+    /// Every deadline of each of `customers` as of `today`, in their order, given the (id, version)
+    /// of their current deadline-relevant records. Deadlines computed before from the same facts
+    /// and versions on the same day are taken from the cache; only the others' records are read.
+    async fn deadlines_of_customers(
+        &self,
+        customers: &[Customer],
+        mut versions: HashMap<String, Vec<(String, i64)>>,
+        today: NaiveDate,
+    ) -> Result<Vec<Vec<Deadline>>, ServiceError> {
+        let inputs: Vec<DeadlineInputs> = customers
+            .iter()
+            .map(|c| DeadlineInputs::new(c, versions.remove(&c.id).unwrap_or_default()))
+            .collect();
+        let mut found = self
+            .deadline_cache
+            .get_many(customers.iter().map(|c| c.id.as_str()).zip(&inputs), today);
+        let missing: Vec<&str> = customers
+            .iter()
+            .zip(&found)
+            .filter(|(_, found)| found.is_none())
+            .map(|(c, _)| c.id.as_str())
+            .collect();
+        if missing.is_empty() {
+            return Ok(found.into_iter().flatten().collect());
+        }
+        let mut records: HashMap<String, Vec<ProcessRecord>> = HashMap::new();
+        for record in process::current_for_deadlines(&self.db, &missing).await? {
+            records.entry(record.customer_id.clone()).or_default().push(record);
+        }
+        let mut computed = Vec::with_capacity(missing.len());
+        for ((customer, slot), inputs) in customers.iter().zip(&mut found).zip(inputs) {
+            if slot.is_some() {
+                continue;
+            }
+            let records = records.remove(&customer.id).unwrap_or_default();
+            let deadlines = deadlines_of(&self.deadline_rules, customer, &records, today);
+            // Keyed by the versions actually read, which a write between the two queries may have
+            // made newer than those listed: an entry always matches what it was computed from.
+            let read: Vec<(String, i64)> = records.iter().map(|r| (r.id.clone(), r.version)).collect();
+            let inputs = if read == inputs.records() {
+                inputs
+            } else {
+                DeadlineInputs::new(customer, read)
+            };
+            computed.push((customer.id.clone(), inputs, deadlines.clone()));
+            *slot = Some(deadlines);
+        }
+        self.deadline_cache.put(computed, today);
+        Ok(found.into_iter().flatten().collect())
     }
 }

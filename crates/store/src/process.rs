@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kotopolku_domain::process::{ProcessRecord, RecordBody, RecordKind};
 use sqlx::AssertSqlSafe;
 
-use crate::customers::{bind_worklist_filter, qualified, worklist_condition};
+use crate::customers::{bind_worklist_filter, worklist_condition};
 use crate::{Database, StoreError, Tx, with_db, with_tx};
 
 pub(crate) const COLUMNS: &str =
@@ -152,27 +152,52 @@ pub async fn all_versions(db: &Database, customer_id: &str) -> Result<Vec<Proces
     records(rows)
 }
 
-/// The current deadline-relevant records (assessments, plans, referrals, programmes) of the active
-/// customers living in `municipality_codes`, optionally only those of one responsible caseworker.
-pub async fn current_for_worklist(
+/// Which records deadlines follow from: notes and appointments set none.
+const DEADLINE_KINDS: &str = "'assessment', 'plan', 'referral', 'programme'";
+
+/// Ids and versions of the current deadline-relevant records (assessments, plans, referrals,
+/// programmes) of the active customers living in `municipality_codes`, optionally only those of one
+/// responsible caseworker, without their documents: what a worklist needs to tell whether deadlines
+/// it computed before still hold. As (customer id, record id, version), by customer, then id.
+pub async fn current_versions_for_worklist(
     db: &Database,
     municipality_codes: &[String],
     caseworker: Option<&str>,
-) -> Result<Vec<ProcessRecord>, StoreError> {
+) -> Result<Vec<(String, String, i64)>, StoreError> {
     if municipality_codes.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {} FROM process_records r JOIN customers c ON c.id = r.customer_id \
-         WHERE r.is_current AND r.kind IN ('assessment', 'plan', 'referral', 'programme') AND {} \
-         ORDER BY r.customer_id, r.id",
-        qualified(COLUMNS, "r"),
+        "SELECT r.customer_id, r.id, r.version FROM process_records r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.is_current AND r.kind IN ({DEADLINE_KINDS}) AND {} ORDER BY r.customer_id, r.id",
         worklist_condition(municipality_codes.len(), caseworker.is_some())
     );
-    let rows: Vec<RecordRow> = with_db!(db, pool => {
+    Ok(with_db!(db, pool => {
         bind_worklist_filter!(sqlx::query_as(AssertSqlSafe(sql)), municipality_codes, caseworker)
             .fetch_all(pool)
             .await?
-    });
-    records(rows)
+    }))
+}
+
+/// The current deadline-relevant records of the given customers, by customer, then id.
+pub async fn current_for_deadlines(db: &Database, customer_ids: &[&str]) -> Result<Vec<ProcessRecord>, StoreError> {
+    let mut all = Vec::new();
+    // Well under either engine's limit of bound values per statement.
+    for chunk in customer_ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM process_records WHERE is_current AND kind IN ({DEADLINE_KINDS}) \
+             AND customer_id IN ({}) ORDER BY customer_id, id",
+            placeholders.join(", ")
+        );
+        let rows: Vec<RecordRow> = with_db!(db, pool => {
+            let mut query = sqlx::query_as(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        all.extend(records(rows)?);
+    }
+    Ok(all)
 }
