@@ -9,8 +9,20 @@ use crate::{Database, StoreError, Tx, with_db, with_tx};
 /// Any constant works; it names the advisory lock that serialises appends on PostgreSQL.
 const CHAIN_LOCK: i64 = 0x4b6f_746f_4175_6469;
 
-/// Rows per INSERT statement when appending a batch.
-const ROWS_PER_INSERT: usize = 1_000;
+/// Most rows per INSERT statement when appending a batch.
+const MAX_ROWS_PER_INSERT: usize = 512;
+
+/// Rows in the next INSERT statement of a batch of `remaining` rows: the largest power of two that
+/// fits. Each connection keeps every statement it has prepared, and one per batch size (a statement
+/// of hundreds of rows is hundreds of kilobytes) grew a server under load by a few megabytes a
+/// second; this way there are ten sizes, and a batch of n rows takes at most ten statements.
+fn chunk_len(remaining: usize) -> usize {
+    if remaining >= MAX_ROWS_PER_INSERT {
+        MAX_ROWS_PER_INSERT
+    } else {
+        1 << remaining.ilog2()
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -92,11 +104,14 @@ pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreErro
         let hash = chain_hash(&previous, id, entry);
         rows.push((id, entry, std::mem::replace(&mut previous, hash.clone()), hash));
     }
-    // One statement per chunk: a batch of reads from many requests costs one round trip, not one per
-    // row. Built with the query builder, whose placeholders on SQLite are plain `?`: SQLite looks a
-    // numbered `$n` up by a linear scan for every bound value, which made a 200-row statement's
-    // binding quadratic (a third of an import's time in `sqlite3_bind_parameter_name`).
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    // A few statements per batch, not one per row: a batch of reads from many requests costs a few
+    // round trips. Built with the query builder, whose placeholders on SQLite are plain `?`: SQLite
+    // looks a numbered `$n` up by a linear scan for every bound value, which made a 200-row
+    // statement's binding quadratic (a third of an import's time in `sqlite3_bind_parameter_name`).
+    let mut rest = rows.as_slice();
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(chunk_len(rest.len()));
+        rest = after;
         with_tx!(tx, conn => {
             let mut query = sqlx::QueryBuilder::new(
                 "INSERT INTO audit_log (id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, \
@@ -254,4 +269,28 @@ pub async fn last_id(db: &Database) -> Result<i64, StoreError> {
         sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(pool).await?
     });
     Ok(id.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_split_into_few_statement_sizes() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for n in 1..=3_000 {
+            let (mut rest, mut statements) = (n, 0);
+            while rest > 0 {
+                let len = chunk_len(rest);
+                assert!(len.is_power_of_two() && len <= rest && len <= MAX_ROWS_PER_INSERT);
+                sizes.insert(len);
+                rest -= len;
+                statements += 1;
+            }
+            if n < 2 * MAX_ROWS_PER_INSERT {
+                assert!(statements <= 10, "{n} rows in {statements} statements");
+            }
+        }
+        assert_eq!(sizes.len(), 10);
+    }
 }

@@ -191,7 +191,8 @@ pub async fn current_for_deadlines(db: &Database, customer_ids: &[&str]) -> Resu
             placeholders.join(", ")
         );
         let rows: Vec<RecordRow> = with_db!(db, pool => {
-            let mut query = sqlx::query_as(AssertSqlSafe(sql));
+            // Not kept prepared: the number of customers differs from one call to the next.
+            let mut query = sqlx::query_as(AssertSqlSafe(sql)).persistent(false);
             for id in chunk {
                 query = query.bind(*id);
             }
