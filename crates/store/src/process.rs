@@ -167,9 +167,14 @@ pub async fn current_versions_for_worklist(
     if municipality_codes.is_empty() {
         return Ok(Vec::new());
     }
+    // CROSS JOIN keeps SQLite's join order (PostgreSQL plans it as any inner join): the caseworker's
+    // customers first, then each one's records. Left to itself, SQLite's planner chose otherwise for
+    // a unit serving all 308 municipalities: the worklist of 500 customers took 1.5 s instead of
+    // 27 ms (`kotopolku-bench worklist --customers 10000`).
     let sql = format!(
-        "SELECT r.customer_id, r.id, r.version FROM process_records r JOIN customers c ON c.id = r.customer_id \
-         WHERE r.is_current AND r.kind IN ({DEADLINE_KINDS}) AND {} ORDER BY r.customer_id, r.id",
+        "SELECT r.customer_id, r.id, r.version FROM customers c CROSS JOIN process_records r \
+         WHERE r.customer_id = c.id AND r.is_current AND r.kind IN ({DEADLINE_KINDS}) AND {} \
+         ORDER BY r.customer_id, r.id",
         worklist_condition(municipality_codes.len(), caseworker.is_some())
     );
     Ok(with_db!(db, pool => {
