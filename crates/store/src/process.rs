@@ -186,12 +186,25 @@ pub async fn current_versions_for_worklist(
 
 /// The current deadline-relevant records of the given customers, by customer, then id.
 pub async fn current_for_deadlines(db: &Database, customer_ids: &[&str]) -> Result<Vec<ProcessRecord>, StoreError> {
+    current_of_customers_where(db, customer_ids, &format!("AND kind IN ({DEADLINE_KINDS})")).await
+}
+
+/// The current versions of every record of the given customers, by customer, then id.
+pub async fn current_of_customers(db: &Database, customer_ids: &[&str]) -> Result<Vec<ProcessRecord>, StoreError> {
+    current_of_customers_where(db, customer_ids, "").await
+}
+
+async fn current_of_customers_where(
+    db: &Database,
+    customer_ids: &[&str],
+    condition: &str,
+) -> Result<Vec<ProcessRecord>, StoreError> {
     let mut all = Vec::new();
     // Well under either engine's limit of bound values per statement.
     for chunk in customer_ids.chunks(500) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT {COLUMNS} FROM process_records WHERE is_current AND kind IN ({DEADLINE_KINDS}) \
+            "SELECT {COLUMNS} FROM process_records WHERE is_current {condition} \
              AND customer_id IN ({}) ORDER BY customer_id, id",
             placeholders.join(", ")
         );

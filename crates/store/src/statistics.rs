@@ -6,7 +6,6 @@ use kotopolku_domain::process::ProcessRecord;
 use sqlx::AssertSqlSafe;
 
 use crate::customers::{COLUMNS as CUSTOMER_COLUMNS, CustomerRow};
-use crate::process::{COLUMNS as RECORD_COLUMNS, RecordRow};
 use crate::{Database, StoreError, Tx, with_db, with_tx};
 
 /// When and how the figures were made.
@@ -87,21 +86,9 @@ pub async fn customers_without_facts(
         .into_iter()
         .map(|r| r.into_customer().map(|(c, _)| c))
         .collect::<Result<_, _>>()?;
-    let placeholders: Vec<String> = (1..=customers.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM process_records WHERE is_current AND customer_id IN ({}) ORDER BY customer_id",
-        placeholders.join(", ")
-    );
-    let records: Vec<RecordRow> = with_db!(db, pool => {
-        let mut query = sqlx::query_as(AssertSqlSafe(sql));
-        for c in &customers {
-            query = query.bind(&c.id);
-        }
-        query.fetch_all(pool).await?
-    });
+    let ids: Vec<&str> = customers.iter().map(|c| c.id.as_str()).collect();
     let mut by_customer: std::collections::HashMap<String, Vec<ProcessRecord>> = std::collections::HashMap::new();
-    for row in records {
-        let record = row.into_record()?;
+    for record in crate::process::current_of_customers(db, &ids).await? {
         by_customer.entry(record.customer_id.clone()).or_default().push(record);
     }
     Ok(customers
