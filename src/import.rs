@@ -1,4 +1,4 @@
-//! `kotopolku import KIND FILE --mapping MAP.toml [--dry-run] [--report REPORT.csv]`: migration from
+//! `kotopolku import KIND FILE --mapping MAP.toml [--dry-run] [--report REPORT.csv] [--batch-rows N]`: migration from
 //! legacy client systems, with a progress bar, a summary and a report of every rejected row.
 
 use std::io::Write;
@@ -55,6 +55,10 @@ pub struct ImportArgs {
     /// from the export, so it is personal data: it is created readable by its owner only.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Rows checked and committed together. A batch that cannot be written is rolled back whole,
+    /// with the batches before it kept. Smaller batches take less memory and are written more slowly.
+    #[arg(long, default_value_t = import::BATCH_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_rows: u64,
 }
 
 pub async fn run(database_url: &str, file_config: &FileConfig, args: ImportArgs) -> Result<ExitCode, String> {
@@ -78,6 +82,7 @@ pub async fn run(database_url: &str, file_config: &FileConfig, args: ImportArgs)
         mapping: &mapping,
         table: &table,
         dry_run: args.dry_run,
+        batch_rows: usize::try_from(args.batch_rows).unwrap_or(usize::MAX),
     };
     let result = services.import(run, &mut |rows| progress.advance(rows)).await;
     progress.finish();

@@ -516,6 +516,94 @@ native_language = "Kieli"
     test.finish().await;
 }
 
+/// The first seven fields of each report line (file, line, column, column name, field, value,
+/// problem), without the message, which names customers by their ids.
+fn report_problems(report: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(report).expect("report written");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+            for c in line.chars() {
+                match c {
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => fields.push(std::mem::take(&mut field)),
+                    c => field.push(c),
+                }
+            }
+            fields.push(field);
+            fields.truncate(7);
+            fields
+        })
+        .collect()
+}
+
+/// A file imported two rows at a time comes out as in one batch: the checks that look back across
+/// the file (an identity code repeated, a likely duplicate of an earlier row) find rows of earlier
+/// batches, every batch is written, and running it again in batches of three changes nothing.
+async fn small_batches_import_as_one_batch_does(backend: Backend) {
+    let customers = examples().join("legacy").join("asiakkaat.csv");
+    let whole = TestDatabase::new(backend).await;
+    let whole_report = temp_file("whole.csv");
+    let one_batch = import(
+        "customers",
+        &customers,
+        &mapping(),
+        &whole.url,
+        &["--report", whole_report.to_str().expect("utf-8 path")],
+    );
+    assert_counts(&one_batch, false, [5, 0, 0, 8]);
+
+    let test = TestDatabase::new(backend).await;
+    let report = temp_file("pairs.csv");
+    let pairs = import(
+        "customers",
+        &customers,
+        &mapping(),
+        &test.url,
+        &["--batch-rows", "2", "--report", report.to_str().expect("utf-8 path")],
+    );
+    assert_counts(&pairs, false, [5, 0, 0, 8]);
+    let problems = report_problems(&report);
+    assert_eq!(problems, report_problems(&whole_report));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p[1] == "8" && p[6] == "duplicate_identity_code"),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p[1] == "11" && p[6] == "likely_duplicate"),
+        "{problems:?}"
+    );
+    let report_text = std::fs::read_to_string(&report).expect("report written");
+    assert!(
+        report_text.contains("duplicate_identity_code,the identity code is also on line 2"),
+        "{report_text}"
+    );
+    std::fs::remove_file(&report).ok();
+    std::fs::remove_file(&whole_report).ok();
+    assert_eq!(count(&test.db, "SELECT COUNT(*) FROM customers").await, 5);
+    assert_eq!(count(&test.db, "SELECT COUNT(*) FROM legacy_ids").await, 5);
+
+    let before = snapshot(&test.db).await;
+    let again = import("customers", &customers, &mapping(), &test.url, &["--batch-rows", "3"]);
+    assert_counts(&again, false, [0, 0, 5, 8]);
+    let after = snapshot(&test.db).await;
+    assert_eq!(
+        after[..after.len() - 1],
+        before[..],
+        "only the run's own audit row is new"
+    );
+
+    let zero = import("customers", &customers, &mapping(), &test.url, &["--batch-rows", "0"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(zero.stderr.contains("--batch-rows"), "{}", zero.stderr);
+    assert_eq!(snapshot(&test.db).await, after);
+    whole.finish().await;
+    test.finish().await;
+}
+
 #[tokio::test]
 async fn legacy_export_imports_with_its_problems_reported_on_sqlite() {
     legacy_export_imports_with_its_problems_reported(Backend::Sqlite).await;
@@ -544,4 +632,14 @@ async fn an_xlsx_export_imports_on_sqlite() {
 #[tokio::test]
 async fn an_xlsx_export_imports_on_postgres() {
     an_xlsx_export_imports(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn small_batches_import_as_one_batch_does_on_sqlite() {
+    small_batches_import_as_one_batch_does(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn small_batches_import_as_one_batch_does_on_postgres() {
+    small_batches_import_as_one_batch_does(Backend::Postgres).await;
 }

@@ -27,7 +27,7 @@ use convert::Converter;
 pub use mapping::{Mapping, MappingError};
 pub use source::{SourceError, Table};
 
-/// Rows checked and committed together. Large, because each commit writes every index page the
+/// Rows checked and committed together unless the run says otherwise ([`ImportRun::batch_rows`]). Large, because each commit writes every index page the
 /// batch touched to SQLite's write-ahead log: a customer's ~20 index entries land on scattered pages,
 /// so a batch of 1,000 rewrote about as many pages as one of 20,000 does (`bench/import.sh`, a million
 /// rows: 174 s with 1,000, 114 s with 5,000, 94 s with 10,000 and 82 s with 20,000 rows per batch).
@@ -125,6 +125,9 @@ pub struct ImportRun<'a> {
     pub mapping: &'a Mapping,
     pub table: &'a Table,
     pub dry_run: bool,
+    /// Rows checked and committed together (at least 1; [`BATCH_ROWS`] by default): a batch is
+    /// written whole or not at all.
+    pub batch_rows: usize,
 }
 
 /// A batch's writing, run while the next batch is read and checked.
@@ -190,10 +193,11 @@ impl Services {
         // depend on the previous batch's writes (duplicates within the file are found in memory).
         let mut in_flight: Option<InFlight> = None;
         loop {
-            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            let batch_rows = run.batch_rows.max(1);
+            let mut batch = Vec::with_capacity(batch_rows);
             for row in rows.by_ref() {
                 batch.push(row?);
-                if batch.len() == BATCH_ROWS {
+                if batch.len() == batch_rows {
                     break;
                 }
             }
