@@ -112,6 +112,35 @@ fn temp_file(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("kotopolku-import-{}-{name}", uuid::Uuid::new_v4().simple()))
 }
 
+/// Imports the example customers again and checks that every row was found by its legacy id and
+/// nothing changed but the run's own audit row; returns the tables as they are afterwards.
+async fn customers_again_change_nothing(db: &Database, url: &str, extra: &[&str]) -> Vec<String> {
+    let customers = examples().join("legacy").join("asiakkaat.csv");
+    let before = snapshot(db).await;
+    let again = import("customers", &customers, &mapping(), url, extra);
+    assert_counts(&again, false, [0, 0, 5, 8]);
+    let after = snapshot(db).await;
+    assert_eq!(
+        after[..after.len() - 1],
+        before[..],
+        "only the run's own audit row is new"
+    );
+    assert!(after.last().is_some_and(|row| row.ends_with("import.run")));
+    after
+}
+
+/// Imports the example customers with `--report` and returns the run and the report's text.
+fn import_customers_reported(url: &str, extra: &[&str]) -> (Run, String) {
+    let customers = examples().join("legacy").join("asiakkaat.csv");
+    let report = temp_file("report.csv");
+    let mut args = vec!["--report", report.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    let run = import("customers", &customers, &mapping(), url, &args);
+    let text = std::fs::read_to_string(&report).unwrap_or_default();
+    std::fs::remove_file(&report).ok();
+    (run, text)
+}
+
 async fn legacy_export_imports_with_its_problems_reported(backend: Backend) {
     let test = TestDatabase::new(backend).await;
     let legacy = examples().join("legacy");
@@ -125,19 +154,10 @@ async fn legacy_export_imports_with_its_problems_reported(backend: Backend) {
     assert!(dry.stdout.contains("dry run: nothing was written"), "{}", dry.stdout);
     assert_eq!(snapshot(&test.db).await, before);
 
-    let report = temp_file("report.csv");
-    let first = import(
-        "customers",
-        &customers,
-        &mapping(),
-        &test.url,
-        &["--report", report.to_str().expect("utf-8 path")],
-    );
+    let (first, report_text) = import_customers_reported(&test.url, &[]);
     assert_counts(&first, false, [5, 0, 0, 8]);
     // The progress bar (a line per tenth when not on a terminal) goes to standard error.
     assert!(first.stderr.contains("13/13 rows 100%"), "{}", first.stderr);
-    let report_text = std::fs::read_to_string(&report).expect("report written");
-    std::fs::remove_file(&report).ok();
     let lines: Vec<&str> = report_text.lines().collect();
     assert_eq!(lines[0], "file,line,column,column_name,field,value,problem,message");
     // Each rejected row by file, line, column, value and problem (the header is line 1).
@@ -228,16 +248,7 @@ async fn legacy_export_imports_with_its_problems_reported(backend: Backend) {
     );
 
     // The same file again: every row is found by its legacy id, and nothing changes.
-    let before = snapshot(&test.db).await;
-    let again = import("customers", &customers, &mapping(), &test.url, &[]);
-    assert_counts(&again, false, [0, 0, 5, 8]);
-    let after = snapshot(&test.db).await;
-    assert_eq!(
-        after[..after.len() - 1],
-        before[..],
-        "only the run's own audit row is new"
-    );
-    assert!(after.last().is_some_and(|row| row.ends_with("import.run")));
+    customers_again_change_nothing(&test.db, &test.url, &[]).await;
 
     // The records, linked by the customer's legacy id.
     for (kind, file, counts) in [
@@ -518,9 +529,9 @@ native_language = "Kieli"
 
 /// The first seven fields of each report line (file, line, column, column name, field, value,
 /// problem), without the message, which names customers by their ids.
-fn report_problems(report: &Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(report).expect("report written");
-    text.lines()
+fn report_problems(report_text: &str) -> Vec<Vec<String>> {
+    report_text
+        .lines()
         .skip(1)
         .map(|line| {
             let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
@@ -544,27 +555,13 @@ fn report_problems(report: &Path) -> Vec<Vec<String>> {
 async fn small_batches_import_as_one_batch_does(backend: Backend) {
     let customers = examples().join("legacy").join("asiakkaat.csv");
     let whole = TestDatabase::new(backend).await;
-    let whole_report = temp_file("whole.csv");
-    let one_batch = import(
-        "customers",
-        &customers,
-        &mapping(),
-        &whole.url,
-        &["--report", whole_report.to_str().expect("utf-8 path")],
-    );
+    let (one_batch, whole_report) = import_customers_reported(&whole.url, &[]);
     assert_counts(&one_batch, false, [5, 0, 0, 8]);
 
     let test = TestDatabase::new(backend).await;
-    let report = temp_file("pairs.csv");
-    let pairs = import(
-        "customers",
-        &customers,
-        &mapping(),
-        &test.url,
-        &["--batch-rows", "2", "--report", report.to_str().expect("utf-8 path")],
-    );
+    let (pairs, report_text) = import_customers_reported(&test.url, &["--batch-rows", "2"]);
     assert_counts(&pairs, false, [5, 0, 0, 8]);
-    let problems = report_problems(&report);
+    let problems = report_problems(&report_text);
     assert_eq!(problems, report_problems(&whole_report));
     assert!(
         problems
@@ -576,25 +573,14 @@ async fn small_batches_import_as_one_batch_does(backend: Backend) {
         problems.iter().any(|p| p[1] == "11" && p[6] == "likely_duplicate"),
         "{problems:?}"
     );
-    let report_text = std::fs::read_to_string(&report).expect("report written");
     assert!(
         report_text.contains("duplicate_identity_code,the identity code is also on line 2"),
         "{report_text}"
     );
-    std::fs::remove_file(&report).ok();
-    std::fs::remove_file(&whole_report).ok();
     assert_eq!(count(&test.db, "SELECT COUNT(*) FROM customers").await, 5);
     assert_eq!(count(&test.db, "SELECT COUNT(*) FROM legacy_ids").await, 5);
 
-    let before = snapshot(&test.db).await;
-    let again = import("customers", &customers, &mapping(), &test.url, &["--batch-rows", "3"]);
-    assert_counts(&again, false, [0, 0, 5, 8]);
-    let after = snapshot(&test.db).await;
-    assert_eq!(
-        after[..after.len() - 1],
-        before[..],
-        "only the run's own audit row is new"
-    );
+    let after = customers_again_change_nothing(&test.db, &test.url, &["--batch-rows", "3"]).await;
 
     let zero = import("customers", &customers, &mapping(), &test.url, &["--batch-rows", "0"]);
     assert_eq!(zero.code, 2, "{}", zero.stderr);
