@@ -1,5 +1,6 @@
-//! `kotopolku import KIND FILE --mapping MAP.toml [--dry-run] [--report REPORT.csv] [--batch-rows N]`: migration from
-//! legacy client systems, with a progress bar, a summary and a report of every rejected row.
+//! `kotopolku import KIND FILE --mapping MAP.toml [--dry-run] [--report REPORT.csv] [--batch-rows N]`:
+//! migration from legacy client systems, with a progress bar, a summary and a report of every
+//! rejected row.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -27,10 +27,11 @@ use convert::Converter;
 pub use mapping::{Mapping, MappingError};
 pub use source::{SourceError, Table};
 
-/// Rows checked and committed together unless the run says otherwise ([`ImportRun::batch_rows`]). Large, because each commit writes every index page the
-/// batch touched to SQLite's write-ahead log: a customer's ~20 index entries land on scattered pages,
-/// so a batch of 1,000 rewrote about as many pages as one of 20,000 does (`bench/import.sh`, a million
-/// rows: 174 s with 1,000, 114 s with 5,000, 94 s with 10,000 and 82 s with 20,000 rows per batch).
+/// Rows checked and committed together unless the run says otherwise ([`ImportRun::batch_rows`]).
+/// Large, because each commit writes every index page the batch touched to SQLite's write-ahead log:
+/// a customer's ~20 index entries land on scattered pages, so a batch of 1,000 rewrote about as many
+/// pages as one of 20,000 does (a million rows, the importer's own count: 174 s with 1,000 rows per
+/// batch, 114 s with 5,000, 94 s with 10,000, 82 s with 20,000; see bench/README.md).
 pub const BATCH_ROWS: usize = 20_000;
 /// Problems kept for the report; more are counted but not listed.
 const MAX_PROBLEMS_KEPT: usize = 100_000;
@@ -192,8 +193,8 @@ impl Services {
         // One batch is written while the next is read and checked: the checks of a batch never
         // depend on the previous batch's writes (duplicates within the file are found in memory).
         let mut in_flight: Option<InFlight> = None;
+        let batch_rows = run.batch_rows.max(1);
         loop {
-            let batch_rows = run.batch_rows.max(1);
             let mut batch = Vec::with_capacity(batch_rows);
             for row in rows.by_ref() {
                 batch.push(row?);

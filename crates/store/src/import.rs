@@ -10,10 +10,8 @@ use sqlx::QueryBuilder;
 
 use crate::customers::{COLUMNS as CUSTOMER_COLUMNS, CustomerRow};
 use crate::process::{COLUMNS as RECORD_COLUMNS, RecordRow};
-use crate::{Database, StoreError, Tx, with_db, with_tx};
+use crate::{Database, KEYS_PER_QUERY, StoreError, Tx, with_db, with_tx};
 
-/// Values per `IN (...)` list: far below both databases' limits on bound values.
-const KEYS_PER_QUERY: usize = 500;
 const LINKS_PER_STATEMENT: usize = 2_000;
 const CHANGES_PER_STATEMENT: usize = 2_000;
 

@@ -25,5 +25,8 @@ pub mod webhooks;
 
 pub use db::{Backend, Database, PoolSettings, PoolStatus, Tx};
 pub use error::StoreError;
+
+/// Values per `IN (...)` list: far below both databases' limits on bound values.
+pub(crate) const KEYS_PER_QUERY: usize = 500;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;

@@ -5,7 +5,7 @@ use kotopolku_domain::process::{ProcessRecord, RecordBody, RecordKind};
 use sqlx::AssertSqlSafe;
 
 use crate::customers::{bind_worklist_filter, worklist_condition};
-use crate::{Database, StoreError, Tx, with_db, with_tx};
+use crate::{Database, KEYS_PER_QUERY, StoreError, Tx, with_db, with_tx};
 
 pub(crate) const COLUMNS: &str =
     "id, version, customer_id, kind, is_current, county_code, body, created_at, created_by, created_by_name";
@@ -200,21 +200,20 @@ async fn current_of_customers_where(
     condition: &str,
 ) -> Result<Vec<ProcessRecord>, StoreError> {
     let mut all = Vec::new();
-    // Well under either engine's limit of bound values per statement.
-    for chunk in customer_ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM process_records WHERE is_current {condition} \
-             AND customer_id IN ({}) ORDER BY customer_id, id",
-            placeholders.join(", ")
-        );
+    for chunk in customer_ids.chunks(KEYS_PER_QUERY) {
         let rows: Vec<RecordRow> = with_db!(db, pool => {
-            // Not kept prepared: the number of customers differs from one call to the next.
-            let mut query = sqlx::query_as(AssertSqlSafe(sql)).persistent(false);
+            // Placeholders by the query builder (plain `?` on SQLite, which looks a numbered `$n` up
+            // by a linear scan per bound value), and not kept prepared: the number of customers
+            // differs from one call to the next.
+            let mut query = sqlx::QueryBuilder::new(format!(
+                "SELECT {COLUMNS} FROM process_records WHERE is_current {condition} AND customer_id IN ("
+            ));
+            let mut list = query.separated(", ");
             for id in chunk {
-                query = query.bind(*id);
+                list.push_bind(*id);
             }
-            query.fetch_all(pool).await?
+            query.push(") ORDER BY customer_id, id");
+            query.build_query_as().persistent(false).fetch_all(pool).await?
         });
         all.extend(records(rows)?);
     }
