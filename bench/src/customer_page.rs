@@ -137,7 +137,7 @@ pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), 
     }
     let ids: Arc<Vec<String>> = Arc::new(chosen.iter().map(|(id, _)| id.clone()).collect());
     let mut runs = Vec::new();
-    for clients in [1, options.clients.unwrap_or(8)] {
+    for clients in [1, options.clients_or(8)] {
         let (samples, wall) = timed(&base, &session, &ids, clients, options.queries).await?;
         runs.push((clients, samples, wall));
     }

@@ -33,9 +33,10 @@ use kotopolku_synthetic::{Generator, Rng};
 
 struct Options {
     command: String,
-    /// For `reads` (default 16): concurrent clients and seconds per measurement; for
-    /// `customer-page` (default 8): the concurrent clients of the second run.
-    clients: Option<usize>,
+    /// For `reads` (default 16, 64 and 128; a comma-separated list): the numbers of concurrent
+    /// clients to measure with; for `customer-page` (default 8): the concurrent clients of the
+    /// second run; for `load` (default 50).
+    clients: Vec<usize>,
     seconds: u64,
     /// For `customer-page`: how many of the customers with the most records to view, and whether
     /// the audit rows of writing the records are written too (`--write-audit on|off`).
@@ -80,7 +81,7 @@ fn parse_options() -> Result<Options, String> {
     };
     let mut options = Options {
         command,
-        clients: None,
+        clients: Vec::new(),
         seconds: 10,
         pages: 50,
         write_audit: true,
@@ -103,7 +104,13 @@ fn parse_options() -> Result<Options, String> {
         match flag.as_str() {
             "--customers" => options.customers = value.parse().map_err(|_| "--customers: a number")?,
             "--queries" => options.queries = value.parse().map_err(|_| "--queries: a number")?,
-            "--clients" => options.clients = Some(value.parse().map_err(|_| "--clients: a number")?),
+            "--clients" => {
+                options.clients = value
+                    .split(',')
+                    .map(|count| count.trim().parse().ok().filter(|&n: &usize| n > 0))
+                    .collect::<Option<_>>()
+                    .ok_or("--clients: a number above zero, or for reads a comma-separated list of them")?
+            }
             "--pages" => options.pages = value.parse().map_err(|_| "--pages: a number")?,
             "--requests" => options.requests = value.parse().map_err(|_| "--requests: a number")?,
             "--export-dir" => options.export_dir = Some(value.into()),
@@ -139,6 +146,9 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
+    if options.clients.len() > 1 && options.command != "reads" {
+        return Err(format!("{}: --clients takes one number", options.command));
+    }
     Ok(options)
 }
 
@@ -159,7 +169,7 @@ async fn main() {
         let load = load::LoadOptions {
             database_url,
             server: options.server.clone(),
-            clients: options.clients.unwrap_or(50),
+            clients: options.clients_or(50),
             seconds: options.seconds,
         };
         if let Err(message) = load::run(&load).await {
@@ -244,14 +254,14 @@ async fn main() {
         );
     } else {
         println!(
-            "customer reads (GET /api/v1/customers/{{id}}) over HTTP, {} concurrent clients, {} s each, {} customers",
-            options.clients.unwrap_or(16),
-            options.seconds,
+            "customer reads (GET /api/v1/customers/{{id}}) over HTTP, {} s in each mode (taking turns every \
+             {READ_SLICE_SECONDS} s), {} customers",
+            options.seconds.div_ceil(READ_SLICE_SECONDS).max(1) * READ_SLICE_SECONDS,
             options.customers
         );
         println!(
-            "{:<10} {:<14} {:>12} {:>9} {:>9}",
-            "backend", "read audit", "reads/s", "p50 ms", "p99 ms"
+            "{:<10} {:>7} {:<14} {:>12} {:>9} {:>9} {:>12}",
+            "backend", "clients", "read audit", "reads/s", "p50 ms", "p99 ms", "cpu µs/read"
         );
     }
     for backend in &options.backends {
@@ -334,18 +344,32 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
         return result;
     }
     if options.command == "reads" {
-        for read_audit in [false, true] {
-            let services = if read_audit {
-                services.clone()
-            } else {
-                services.clone().without_read_audit_for_benchmark()
-            };
-            let (base, server) = start_server(services).await?;
-            reads(backend, &base, &token, &loaded, options, read_audit).await?;
-            server.abort();
+        let (unaudited_base, unaudited) = start_server(services.clone().without_read_audit_for_benchmark()).await?;
+        let (audited_base, audited) = start_server(services).await?;
+        let counts = if options.clients.is_empty() {
+            READ_CLIENTS.to_vec()
+        } else {
+            options.clients.clone()
+        };
+        let mut result = Ok(());
+        for clients in counts {
+            result = reads(
+                backend,
+                clients,
+                [&unaudited_base, &audited_base],
+                &token,
+                &loaded,
+                options,
+            )
+            .await;
+            if result.is_err() {
+                break;
+            }
         }
+        unaudited.abort();
+        audited.abort();
         db.close().await;
-        return Ok(());
+        return result;
     }
     let services = if std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").as_deref() == Ok("off") {
         services.without_read_audit_for_benchmark()
@@ -663,24 +687,122 @@ fn client(token: &str) -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())
 }
 
-/// `clients` concurrent loops reading random customers for `seconds`; prints throughput and latency.
+/// The numbers of concurrent clients `reads` measures with unless told: from too few to keep both
+/// cores busy while audited reads wait for their commits, to more than enough.
+const READ_CLIENTS: [usize; 3] = [16, 64, 128];
+
+/// Seconds of one slice of `reads`: the two modes take turns this often.
+const READ_SLICE_SECONDS: u64 = 2;
+
+/// `clients` concurrent loops reading random customers for `seconds` in each mode, read auditing
+/// off (`bases[0]`) and on (`bases[1]`), taking turns in slices of [`READ_SLICE_SECONDS`]: the
+/// machine's speed drifts by a quarter within minutes, and slices give both modes the same drift.
+/// Prints throughput and latency of each mode and the range of the slices' ratios.
 async fn reads(
     backend: &str,
-    base: &str,
+    clients: usize,
+    bases: [&str; 2],
     token: &str,
     loaded: &[Customer],
     options: &Options,
-    read_audit: bool,
 ) -> Result<(), String> {
     let ids: std::sync::Arc<Vec<String>> = std::sync::Arc::new(loaded.iter().map(|c| c.id.clone()).collect());
-    let deadline = Instant::now() + Duration::from_secs(options.seconds);
+    let clients = (0..clients).map(|_| client(token)).collect::<Result<Vec<_>, _>>()?;
+    let slices = options.seconds.div_ceil(READ_SLICE_SECONDS).max(1);
+    let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let mut busy_ticks = [Some(0u64); 2];
+    let mut ratios = Vec::new();
+    for slice in 0..slices {
+        let mut counts = [0usize; 2];
+        for (mode, base) in bases.iter().enumerate() {
+            let busy_before = system_busy_ticks();
+            let slice_times = read_slice(&clients, base, &ids, slice * 2 + mode as u64).await?;
+            let busy = busy_before
+                .zip(system_busy_ticks())
+                .map(|(before, after)| after - before);
+            busy_ticks[mode] = busy_ticks[mode].zip(busy).map(|(sum, busy)| sum + busy);
+            counts[mode] = slice_times.len();
+            times[mode].extend(slice_times);
+        }
+        ratios.push(counts[1] as f64 / counts[0].max(1) as f64);
+    }
+    let seconds = (slices * READ_SLICE_SECONDS) as f64;
+    for (mode, times) in times.iter_mut().enumerate() {
+        times.sort();
+        // Processor time of the whole machine (server, database, and the clients) per read.
+        let cpu_per_read = busy_ticks[mode]
+            .map(|ticks| {
+                format!(
+                    "{:.0}",
+                    ticks as f64 * 1e6 / TICKS_PER_SECOND / times.len().max(1) as f64
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<10} {:>7} {:<14} {:>12.0} {:>9.2} {:>9.2} {:>12}",
+            backend,
+            clients.len(),
+            if mode == 1 { "on" } else { "off (bench)" },
+            times.len() as f64 / seconds,
+            ms(percentile(times, 0.50)),
+            ms(percentile(times, 0.99)),
+            cpu_per_read
+        );
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "{:<10} {:>7} audited / unaudited {:.2} (slices of {READ_SLICE_SECONDS} s: {:.2} to {:.2})",
+        backend,
+        clients.len(),
+        times[1].len() as f64 / times[0].len().max(1) as f64,
+        ratios[0],
+        ratios[ratios.len() - 1]
+    );
+    Ok(())
+}
+
+/// Clock ticks per second of `/proc/stat` (`USER_HZ`, 100 on Linux on every common architecture).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// Processor time the whole machine has spent busy (user, system and interrupts, all cores) in
+/// clock ticks since it started, from the first line of `/proc/stat`; `None` where there is none.
+fn system_busy_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .map(|field| field.parse().ok())
+        .collect::<Option<_>>()?;
+    // user, nice, system, idle, iowait, irq, softirq: all but idle and iowait.
+    Some(
+        fields
+            .get(..7)?
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 3 && *i != 4)
+            .map(|(_, t)| t)
+            .sum(),
+    )
+}
+
+/// One slice of `reads`: every client reads random customers from `base` for
+/// [`READ_SLICE_SECONDS`]; returns each read's round trip.
+async fn read_slice(
+    clients: &[reqwest::Client],
+    base: &str,
+    ids: &std::sync::Arc<Vec<String>>,
+    seed: u64,
+) -> Result<Vec<Duration>, String> {
+    let deadline = Instant::now() + Duration::from_secs(READ_SLICE_SECONDS);
     let mut tasks = Vec::new();
-    for worker in 0..options.clients.unwrap_or(16) {
-        let client = client(token)?;
+    for (worker, client) in clients.iter().enumerate() {
+        let client = client.clone();
         let ids = ids.clone();
         let base = base.to_owned();
         tasks.push(tokio::spawn(async move {
-            let mut rng = Rng::new(1000 + worker as u64);
+            let mut rng = Rng::new(1000 + seed * 10_000 + worker as u64);
             let mut times = Vec::new();
             while Instant::now() < deadline {
                 let id = rng.pick(&ids);
@@ -702,16 +824,7 @@ async fn reads(
     for task in tasks {
         times.extend(task.await.map_err(|e| e.to_string())??);
     }
-    times.sort();
-    println!(
-        "{:<10} {:<14} {:>12.0} {:>9.2} {:>9.2}",
-        backend,
-        if read_audit { "on" } else { "off (bench)" },
-        times.len() as f64 / options.seconds as f64,
-        ms(percentile(&times, 0.50)),
-        ms(percentile(&times, 0.99))
-    );
-    Ok(())
+    Ok(times)
 }
 
 /// Inserts synthetic customers in transactions of 1,000 through the store layer.
@@ -786,6 +899,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+impl Options {
+    /// The number of clients given (only `reads` takes a list), or `default`.
+    fn clients_or(&self, default: usize) -> usize {
+        self.clients.first().copied().unwrap_or(default)
+    }
 }
 
 enum Cleanup {
