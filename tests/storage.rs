@@ -1,7 +1,10 @@
 //! The store layer directly: migrations and exact round trips on both databases.
 
 use chrono::NaiveDate;
+use kotopolku_domain::audit::AuditEntry;
 use kotopolku_domain::customer::{Customer, CustomerInput, LanguageSkill, RecordedSex};
+use kotopolku_service::ChainReport;
+use kotopolku_store::audit::{self, ChainHead};
 use kotopolku_store::customers;
 use kotopolku_store::{Backend, Database};
 
@@ -85,6 +88,110 @@ async fn an_uncommitted_transaction_leaves_nothing(backend: Backend) {
     test.finish().await;
 }
 
+/// `n` audit entries of reads by one caseworker, told apart by `label`.
+fn read_entries(label: &str, n: usize) -> Vec<AuditEntry> {
+    (0..n)
+        .map(|i| AuditEntry {
+            occurred_at: test_now(),
+            actor_id: "user-1".into(),
+            actor_kind: "user".into(),
+            actor_name: "Caseworker".into(),
+            organisation_id: Some("org-1".into()),
+            role: Some("caseworker".into()),
+            action: "customer.read".into(),
+            target_type: Some("customer".into()),
+            target_id: Some(format!("{label}-{i}")),
+            customer_id: Some(format!("{label}-{i}")),
+            purpose: None,
+            request_id: None,
+            client_address: None,
+            outcome: "success".into(),
+        })
+        .collect()
+}
+
+async fn audit_rows(db: &Database) -> Vec<String> {
+    audit::rows_after(db, 0, 1_000)
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|row| row.entry.target_id.unwrap_or_default())
+        .collect()
+}
+
+/// The audit writer appends in one statement after the head it committed last, and only while
+/// that is still the head: after anyone else's rows, or against a log that is shorter than it
+/// thinks, it writes nothing and says so; a change transaction holding the chain is never made to
+/// fail by it; and the chain stays whole.
+async fn the_audit_writer_appends_after_its_head_only_while_it_is_the_head(backend: Backend) {
+    let test = TestDatabase::new(backend).await;
+    let db = &test.db;
+    let commit = |entries: Vec<AuditEntry>| async move {
+        let mut tx = db.begin().await.expect("begin");
+        let head = audit::append(&mut tx, &entries).await.expect("append").expect("a head");
+        tx.commit().await.expect("commit");
+        head
+    };
+    let first = commit(read_entries("a", 2)).await;
+    let second = audit::append_after(db, &first, &read_entries("b", 3))
+        .await
+        .expect("append after")
+        .expect("still the head");
+    assert_eq!(second.id, first.id + 3);
+
+    // Someone else appended: the writer's head is stale, and nothing is written.
+    let third = commit(read_entries("c", 1)).await;
+    assert_eq!(
+        audit::append_after(db, &second, &read_entries("stale", 2))
+            .await
+            .expect("append after"),
+        None
+    );
+    // A head beyond the log's end (a log restored from an older backup) is refused as well.
+    let beyond = ChainHead {
+        id: third.id + 5,
+        hash: third.hash.clone(),
+    };
+    assert_eq!(
+        audit::append_after(db, &beyond, &read_entries("beyond", 1))
+            .await
+            .expect("append after"),
+        None
+    );
+
+    // A change transaction holds the chain while the writer tries: the change commits, the writer
+    // finds the chain moved on.
+    let mut change = db.begin().await.expect("begin");
+    audit::append(&mut change, &read_entries("change", 1))
+        .await
+        .expect("append in change");
+    let writer = tokio::spawn({
+        let db = db.clone();
+        let head = third.clone();
+        async move { audit::append_after(&db, &head, &read_entries("raced", 1)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    change.commit().await.expect("the change commits");
+    assert_eq!(writer.await.expect("task").expect("append after"), None);
+
+    let fourth = commit(read_entries("d", 1)).await;
+    audit::append_after(db, &fourth, &read_entries("e", 2))
+        .await
+        .expect("append after")
+        .expect("the head again");
+    assert_eq!(
+        audit_rows(db).await,
+        [
+            "a-0", "a-1", "b-0", "b-1", "b-2", "c-0", "change-0", "d-0", "e-0", "e-1"
+        ]
+    );
+    match kotopolku_service::audit::verify(db).await.expect("verify") {
+        ChainReport::Intact { rows } => assert_eq!(rows, 10),
+        broken => panic!("the chain broke: {broken:?}"),
+    }
+    test.finish().await;
+}
+
 #[tokio::test]
 async fn sqlite_url_for_memory_is_refused() {
     let error = Database::connect("sqlite::memory:").await.expect_err("refused");
@@ -114,4 +221,5 @@ storage_tests!(
     migrations_are_idempotent,
     customers_read_back_exactly_what_was_written,
     an_uncommitted_transaction_leaves_nothing,
+    the_audit_writer_appends_after_its_head_only_while_it_is_the_head,
 );

@@ -34,10 +34,35 @@ impl std::fmt::Debug for Job {
 }
 
 impl AuditSink {
-    /// Starts the writer task on the current Tokio runtime.
+    /// Starts the writer on a thread of its own, with its own connection to `db`.
+    ///
+    /// Not a task among the requests': a commit takes four or five round trips to the database,
+    /// and a task waits for its turn on the runtime after each one. Under load, with a hundred
+    /// requests ready to run, those turns made a commit many times slower, and every audited read
+    /// waits for one (PostgreSQL at 64 clients: 1,046 audited reads/s against 2,266 unaudited).
+    /// If the thread cannot be started, the sink has no writer and every audited read fails: a
+    /// read is never served unlogged.
     pub fn start(db: Database) -> Self {
         let (sender, receiver) = mpsc::channel(4096);
-        tokio::spawn(write_batches(db, receiver));
+        let started = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|runtime| {
+                std::thread::Builder::new()
+                    .name("audit-writer".into())
+                    .spawn(move || {
+                        runtime.block_on(async move {
+                            let db = db.dedicated_connection();
+                            write_batches(&db, receiver).await;
+                            db.close().await;
+                        })
+                    })
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(error) = started {
+            tracing::error!(%error, "the audit writer could not be started: audited reads will fail");
+        }
         Self { sender }
     }
 
@@ -84,7 +109,10 @@ impl AuditSink {
     }
 }
 
-async fn write_batches(db: Database, mut receiver: mpsc::Receiver<Job>) {
+async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
+    // The head this writer committed last: while nobody else appends, the next batch goes in one
+    // statement after it instead of a transaction of four or five round trips.
+    let mut head: Option<store::ChainHead> = None;
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH_JOBS {
@@ -101,13 +129,25 @@ async fn write_batches(db: Database, mut receiver: mpsc::Receiver<Job>) {
             }
             continue;
         }
-        let result = async {
+        let appended = async {
+            if let Some(last) = head.take()
+                && let Some(new_head) = store::append_after(db, &last, &entries).await?
+            {
+                return Ok(Some(new_head));
+            }
             let mut tx = db.begin().await?;
-            store::append(&mut tx, &entries).await?;
-            tx.commit().await
+            let new_head = store::append(&mut tx, &entries).await?;
+            tx.commit().await?;
+            Ok::<_, kotopolku_store::StoreError>(new_head)
         }
-        .await
-        .map_err(|e| e.to_string());
+        .await;
+        let result = match appended {
+            Ok(new_head) => {
+                head = new_head;
+                Ok(())
+            }
+            Err(error) => Err(error.to_string()),
+        };
         if let Err(error) = &result {
             tracing::error!(%error, rows = entries.len(), "audit batch failed");
         }
@@ -119,7 +159,8 @@ async fn write_batches(db: Database, mut receiver: mpsc::Receiver<Job>) {
 
 /// Appends entries in the caller's transaction: the audit row of a change commits with the change.
 pub async fn record_in(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), ServiceError> {
-    Ok(store::append(tx, entries).await?)
+    store::append(tx, entries).await?;
+    Ok(())
 }
 
 /// Appends the row of one successful action in the caller's transaction.

@@ -84,12 +84,68 @@ impl From<Row> for AuditRow {
 const COLUMNS: &str = "id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, action, target_type, \
     target_id, customer_id, purpose, request_id, client_address, outcome, previous_hash, hash";
 
-/// Appends entries to the chain in the caller's transaction. Appends are serialised (SQLite's write
-/// transactions already are; on PostgreSQL a transaction-scoped advisory lock does it), so the chain
-/// never forks and ids stay consecutive; the lock is held until the caller commits.
-pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreError> {
+/// The last row of the chain, as its appender saw it when it committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub id: i64,
+    pub hash: String,
+}
+
+/// The columns of an INSERT, in the order `push_rows!` binds them.
+const INSERT_COLUMNS: &str = "id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, action, \
+    target_type, target_id, customer_id, purpose, request_id, client_address, outcome, previous_hash, hash";
+
+/// A row ready to insert: its id, its entry, and the hashes chaining it.
+type ChainedRow<'a> = (i64, &'a AuditEntry, String, String);
+
+/// Chains `entries` after `head`: ids and hashes follow on from it.
+fn chain_after<'a>(head: &ChainHead, entries: &'a [AuditEntry]) -> (Vec<ChainedRow<'a>>, ChainHead) {
+    let (mut id, mut previous) = (head.id, head.hash.clone());
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        id += 1;
+        let hash = chain_hash(&previous, id, entry);
+        rows.push((id, entry, std::mem::replace(&mut previous, hash.clone()), hash));
+    }
+    (rows, ChainHead { id, hash: previous })
+}
+
+/// Pushes `$rows` (a slice of [`ChainedRow`]) onto the query builder `$query` as a VALUES list,
+/// the columns in the order of [`INSERT_COLUMNS`]. A macro, as the builder's type differs per
+/// database. The builder's placeholders on SQLite are plain `?`: SQLite looks a numbered `$n` up
+/// by a linear scan for every bound value, which made a 200-row statement's binding quadratic (a
+/// third of an import's time in `sqlite3_bind_parameter_name`).
+macro_rules! push_rows {
+    ($query:expr, $rows:expr) => {
+        $query.push_values($rows, |mut row, (id, entry, previous_hash, hash)| {
+            row.push_bind(*id)
+                .push_bind(entry.occurred_at)
+                .push_bind(&entry.actor_id)
+                .push_bind(&entry.actor_kind)
+                .push_bind(&entry.actor_name)
+                .push_bind(&entry.organisation_id)
+                .push_bind(&entry.role)
+                .push_bind(&entry.action)
+                .push_bind(&entry.target_type)
+                .push_bind(&entry.target_id)
+                .push_bind(&entry.customer_id)
+                .push_bind(&entry.purpose)
+                .push_bind(&entry.request_id)
+                .push_bind(&entry.client_address)
+                .push_bind(&entry.outcome)
+                .push_bind(previous_hash)
+                .push_bind(hash);
+        })
+    };
+}
+
+/// Appends entries to the chain in the caller's transaction and returns the chain's new head (as
+/// it will be once the caller commits), or `None` if there were no entries. Appends are serialised (SQLite's write transactions
+/// already are; on PostgreSQL a transaction-scoped advisory lock does it), so the chain never
+/// forks and ids stay consecutive; the lock is held until the caller commits.
+pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<ChainHead>, StoreError> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     if let Tx::Postgres(pg) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -107,50 +163,69 @@ pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreErro
             .fetch_optional(&mut *conn)
             .await?
     });
-    let (mut id, mut previous) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
-    let mut rows = Vec::with_capacity(entries.len());
-    for entry in entries {
-        id += 1;
-        let hash = chain_hash(&previous, id, entry);
-        rows.push((id, entry, std::mem::replace(&mut previous, hash.clone()), hash));
-    }
+    let (id, hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+    let (rows, head) = chain_after(&ChainHead { id, hash }, entries);
     // A few statements per batch, not one per row: a batch of reads from many requests costs a few
-    // round trips. Built with the query builder, whose placeholders on SQLite are plain `?`: SQLite
-    // looks a numbered `$n` up by a linear scan for every bound value, which made a 200-row
-    // statement's binding quadratic (a third of an import's time in `sqlite3_bind_parameter_name`).
+    // round trips.
     let mut rest = rows.as_slice();
     while !rest.is_empty() {
         let (chunk, after) = rest.split_at(chunk_len(rest.len(), matches!(tx, Tx::Postgres(_))));
         rest = after;
         with_tx!(tx, conn => {
-            let mut query = sqlx::QueryBuilder::new(
-                "INSERT INTO audit_log (id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, \
-                 action, target_type, target_id, customer_id, purpose, request_id, client_address, outcome, \
-                 previous_hash, hash) ",
-            );
-            query.push_values(chunk, |mut row, (id, entry, previous_hash, hash)| {
-                row.push_bind(*id)
-                    .push_bind(entry.occurred_at)
-                    .push_bind(&entry.actor_id)
-                    .push_bind(&entry.actor_kind)
-                    .push_bind(&entry.actor_name)
-                    .push_bind(&entry.organisation_id)
-                    .push_bind(&entry.role)
-                    .push_bind(&entry.action)
-                    .push_bind(&entry.target_type)
-                    .push_bind(&entry.target_id)
-                    .push_bind(&entry.customer_id)
-                    .push_bind(&entry.purpose)
-                    .push_bind(&entry.request_id)
-                    .push_bind(&entry.client_address)
-                    .push_bind(&entry.outcome)
-                    .push_bind(previous_hash)
-                    .push_bind(hash);
-            });
+            let mut query = sqlx::QueryBuilder::new(format!("INSERT INTO audit_log ({INSERT_COLUMNS}) "));
+            push_rows!(query, chunk);
             query.build().execute(&mut *conn).await?;
         });
     }
-    Ok(())
+    Ok(Some(head))
+}
+
+/// Most rows [`append_after`] writes: larger batches go through [`append`].
+pub const MAX_ROWS_APPENDED_AFTER: usize = 64;
+
+/// Appends entries in one statement of their own (one round trip, committed when it returns), if
+/// `head` is still the chain's last row; returns the new head, or `None` with nothing written if
+/// the chain has moved on (another appender's rows, or a log restored from a backup), after which
+/// the caller reads the head again through [`append`]. For the audit writer, which appends far more
+/// often than anyone else and knows the head it committed last.
+///
+/// The statement checks the head and, on PostgreSQL, takes the appenders' lock before inserting,
+/// so an appender that comes after it waits and then reads the new head. If another appender
+/// commits between this statement's snapshot and its lock, the ids collide: the primary key refuses
+/// the statement, which is then reported as a moved chain.
+pub async fn append_after(
+    db: &Database,
+    head: &ChainHead,
+    entries: &[AuditEntry],
+) -> Result<Option<ChainHead>, StoreError> {
+    if entries.is_empty() || entries.len() > MAX_ROWS_APPENDED_AFTER {
+        return Ok(None);
+    }
+    let (rows, new_head) = chain_after(head, entries);
+    let result = with_db!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new("");
+        if matches!(db, Database::Postgres(_)) {
+            query.push("WITH chain_lock AS (SELECT pg_advisory_xact_lock(");
+            query.push_bind(CHAIN_LOCK);
+            query.push(")) ");
+        }
+        query.push(format!("INSERT INTO audit_log ({INSERT_COLUMNS}) SELECT new_rows.* FROM ("));
+        push_rows!(query, &rows);
+        query.push(if matches!(db, Database::Postgres(_)) {
+            format!(") AS new_rows ({INSERT_COLUMNS}), chain_lock")
+        } else {
+            ") AS new_rows".to_owned()
+        });
+        query.push(" WHERE (SELECT coalesce(max(id), 0) FROM audit_log) = ");
+        query.push_bind(head.id);
+        query.build().execute(pool).await.map(|done| done.rows_affected())
+    });
+    match result {
+        Ok(inserted) if inserted == rows.len() as u64 => Ok(Some(new_head)),
+        Ok(_) => Ok(None),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(None),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Rows with ids after `after_id`, in order, at most `limit`: for walking the whole chain.

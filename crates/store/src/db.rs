@@ -183,6 +183,24 @@ impl Database {
         }
     }
 
+    /// A pool of one connection to the same database with the same settings, opened at its first
+    /// use (and again after a failure), for a task on a runtime of its own: a connection belongs to
+    /// the runtime that opened it, so the shared pool's must not be opened there.
+    pub fn dedicated_connection(&self) -> Self {
+        match self {
+            Database::Sqlite(pool) => Database::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+            Database::Postgres(pool) => Database::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Database::Sqlite(_) => Backend::Sqlite,
