@@ -18,8 +18,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use kotopolku_domain::customer::Customer;
-use kotopolku_domain::deadlines::Deadline;
+use kotopolku_domain::deadlines::{CustomerFacts, Deadline};
 
 /// Customers per generation: at most twice this many are kept (about 1 kB each), enough for the
 /// worklists of the few dozen caseworkers of a large unit working at once.
@@ -38,12 +37,12 @@ pub(crate) struct DeadlineInputs {
 }
 
 impl DeadlineInputs {
-    pub(crate) fn new(customer: &Customer, records: Vec<(String, i64)>) -> Self {
+    pub(crate) fn new(facts: &CustomerFacts<'_>, records: Vec<(String, i64)>) -> Self {
         Self {
-            customership_start: customer.data.customership_start,
-            customership_end: customer.customership_end,
-            first_permit_date: customer.data.first_permit_date,
-            target_group: customer.data.target_group.clone(),
+            customership_start: facts.customership_start,
+            customership_end: facts.customership_end,
+            first_permit_date: facts.first_permit_date,
+            target_group: facts.target_group.map(str::to_owned),
             records,
         }
     }

@@ -177,7 +177,12 @@ impl Services {
                 .into_iter()
                 .filter(|r| self.may_see(actor, r))
                 .collect();
-            let deadlines = deadlines_of(&self.deadline_rules, &customer, &records, self.clock.today());
+            let deadlines = deadlines_of(
+                &self.deadline_rules,
+                &customer_facts(&customer),
+                &records,
+                self.clock.today(),
+            );
             (records, deadlines)
         } else {
             (Vec::new(), Vec::new())
@@ -271,7 +276,7 @@ impl Services {
         .await?;
         Ok(deadlines_of(
             &self.deadline_rules,
-            &customer,
+            &customer_facts(&customer),
             &records,
             self.clock.today(),
         ))
@@ -443,10 +448,10 @@ pub(crate) fn with_measure_ids(mut content: RecordBody) -> RecordBody {
     content
 }
 
-/// A customer's deadlines from their current records.
+/// A customer's deadlines from the facts they follow from and the customer's current records.
 pub(crate) fn deadlines_of(
     rules: &deadlines::DeadlineRules,
-    customer: &Customer,
+    facts: &CustomerFacts<'_>,
     records: &[ProcessRecord],
     today: chrono::NaiveDate,
 ) -> Vec<Deadline> {
@@ -460,11 +465,15 @@ pub(crate) fn deadlines_of(
             RecordBody::Note(_) | RecordBody::Appointment(_) => {}
         }
     }
-    let facts = CustomerFacts {
+    deadlines::customer_deadlines(rules, facts, &process, today)
+}
+
+/// What a customer's deadlines follow from, of all their data.
+pub(crate) fn customer_facts(customer: &Customer) -> CustomerFacts<'_> {
+    CustomerFacts {
         customership_start: customer.data.customership_start,
         customership_end: customer.customership_end,
         first_permit_date: customer.data.first_permit_date,
         target_group: customer.data.target_group.as_deref(),
-    };
-    deadlines::customer_deadlines(rules, &facts, &process, today)
+    }
 }

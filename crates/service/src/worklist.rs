@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use kotopolku_domain::access::{Action, Jurisdiction};
 use kotopolku_domain::actor::Actor;
-use kotopolku_domain::customer::Customer;
-use kotopolku_domain::deadlines::{Deadline, DeadlineStatus};
+use kotopolku_domain::deadlines::{CustomerFacts, Deadline, DeadlineStatus};
 use kotopolku_domain::process::ProcessRecord;
-use kotopolku_store::{customers, directory, process};
+use kotopolku_store::worklist::WorklistCustomer;
+use kotopolku_store::{directory, process, worklist};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Target;
@@ -100,14 +100,8 @@ impl Services {
         let horizon = query.horizon_days.unwrap_or(DEFAULT_HORIZON_DAYS).min(3660);
         let today = self.clock.today();
         let recently_met = i64::from(query.recently_met_days.unwrap_or(0).min(366));
-        let customers = customers::active_for_worklist(&self.db, &municipalities, caseworker).await?;
-        let mut versions: HashMap<String, Vec<(String, i64)>> = HashMap::new();
-        for (customer_id, id, version) in
-            process::current_versions_for_worklist(&self.db, &municipalities, caseworker).await?
-        {
-            versions.entry(customer_id).or_default().push((id, version));
-        }
-        let all_deadlines = self.deadlines_of_customers(&customers, versions, today).await?;
+        let customers = worklist::worklist_customers(&self.db, &municipalities, caseworker).await?;
+        let all_deadlines = self.deadlines_of_customers(&customers, today).await?;
         let mut groups: HashMap<Option<String>, Vec<WorklistEntry>> = HashMap::new();
         for (customer, deadlines) in customers.into_iter().zip(all_deadlines) {
             let deadlines: Vec<Deadline> = deadlines
@@ -124,13 +118,13 @@ impl Services {
                 continue;
             }
             groups
-                .entry(customer.data.responsible_caseworker.clone())
+                .entry(customer.responsible_caseworker)
                 .or_default()
                 .push(WorklistEntry {
                     customer_id: customer.id,
-                    family_name: customer.data.family_name,
-                    given_names: customer.data.given_names,
-                    municipality_code: customer.data.municipality_code,
+                    family_name: customer.family_name,
+                    given_names: customer.given_names,
+                    municipality_code: customer.municipality_code,
                     deadlines,
                 });
         }
@@ -188,18 +182,17 @@ impl Services {
         })
     }
 
-    /// Every deadline of each of `customers` as of `today`, in their order, given the (id, version)
-    /// of their current deadline-relevant records. Deadlines computed before from the same facts
-    /// and versions on the same day are taken from the cache; only the others' records are read.
+    /// Every deadline of each of `customers` as of `today`, in their order. Deadlines computed
+    /// before from the same facts and record versions on the same day are taken from the cache;
+    /// only the others' records are read.
     async fn deadlines_of_customers(
         &self,
-        customers: &[Customer],
-        mut versions: HashMap<String, Vec<(String, i64)>>,
+        customers: &[WorklistCustomer],
         today: NaiveDate,
     ) -> Result<Vec<Vec<Deadline>>, ServiceError> {
         let inputs: Vec<DeadlineInputs> = customers
             .iter()
-            .map(|c| DeadlineInputs::new(c, versions.remove(&c.id).unwrap_or_default()))
+            .map(|c| DeadlineInputs::new(&facts(c), c.records.clone()))
             .collect();
         let mut found = self
             .deadline_cache
@@ -223,19 +216,30 @@ impl Services {
                 continue;
             }
             let records = records.remove(&customer.id).unwrap_or_default();
-            let deadlines = deadlines_of(&self.deadline_rules, customer, &records, today);
+            let deadlines = deadlines_of(&self.deadline_rules, &facts(customer), &records, today);
             // Keyed by the versions actually read, which a write between the two queries may have
             // made newer than those listed: an entry always matches what it was computed from.
-            let read: Vec<(String, i64)> = records.iter().map(|r| (r.id.clone(), r.version)).collect();
+            let mut read: Vec<(String, i64)> = records.iter().map(|r| (r.id.clone(), r.version)).collect();
+            read.sort();
             let inputs = if read == inputs.records() {
                 inputs
             } else {
-                DeadlineInputs::new(customer, read)
+                DeadlineInputs::new(&facts(customer), read)
             };
             computed.push((customer.id.clone(), inputs, deadlines.clone()));
             *slot = Some(deadlines);
         }
         self.deadline_cache.put(computed, today);
         Ok(found.into_iter().flatten().collect())
+    }
+}
+
+/// What a worklist customer's deadlines follow from.
+fn facts(customer: &WorklistCustomer) -> CustomerFacts<'_> {
+    CustomerFacts {
+        customership_start: customer.customership_start,
+        customership_end: customer.customership_end,
+        first_permit_date: customer.first_permit_date,
+        target_group: customer.target_group.as_deref(),
     }
 }

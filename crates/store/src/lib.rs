@@ -22,6 +22,7 @@ pub mod settings;
 pub mod statistics;
 pub mod training;
 pub mod webhooks;
+pub mod worklist;
 
 pub use db::{Backend, Database, PoolSettings, PoolStatus, Tx};
 pub use error::StoreError;

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use kotopolku_domain::process::{ProcessRecord, RecordBody, RecordKind};
 use sqlx::AssertSqlSafe;
 
-use crate::customers::{bind_worklist_filter, worklist_condition};
 use crate::{Database, KEYS_PER_QUERY, StoreError, Tx, with_db, with_tx};
 
 pub(crate) const COLUMNS: &str =
@@ -153,36 +152,7 @@ pub async fn all_versions(db: &Database, customer_id: &str) -> Result<Vec<Proces
 }
 
 /// Which records deadlines follow from: notes and appointments set none.
-const DEADLINE_KINDS: &str = "'assessment', 'plan', 'referral', 'programme'";
-
-/// Ids and versions of the current deadline-relevant records (assessments, plans, referrals,
-/// programmes) of the active customers living in `municipality_codes`, optionally only those of one
-/// responsible caseworker, without their documents: what a worklist needs to tell whether deadlines
-/// it computed before still hold. As (customer id, record id, version), by customer, then id.
-pub async fn current_versions_for_worklist(
-    db: &Database,
-    municipality_codes: &[String],
-    caseworker: Option<&str>,
-) -> Result<Vec<(String, String, i64)>, StoreError> {
-    if municipality_codes.is_empty() {
-        return Ok(Vec::new());
-    }
-    // CROSS JOIN keeps SQLite's join order (PostgreSQL plans it as any inner join): the caseworker's
-    // customers first, then each one's records. Left to itself, SQLite's planner chose otherwise for
-    // a unit serving all 308 municipalities: the worklist of 500 customers took 1.5 s instead of
-    // 27 ms (`kotopolku-bench worklist --customers 10000`).
-    let sql = format!(
-        "SELECT r.customer_id, r.id, r.version FROM customers c CROSS JOIN process_records r \
-         WHERE r.customer_id = c.id AND r.is_current AND r.kind IN ({DEADLINE_KINDS}) AND {} \
-         ORDER BY r.customer_id, r.id",
-        worklist_condition(municipality_codes.len(), caseworker.is_some())
-    );
-    Ok(with_db!(db, pool => {
-        bind_worklist_filter!(sqlx::query_as(AssertSqlSafe(sql)), municipality_codes, caseworker)
-            .fetch_all(pool)
-            .await?
-    }))
-}
+pub(crate) const DEADLINE_KINDS: &str = "'assessment', 'plan', 'referral', 'programme'";
 
 /// The current deadline-relevant records of the given customers, by customer, then id.
 pub async fn current_for_deadlines(db: &Database, customer_ids: &[&str]) -> Result<Vec<ProcessRecord>, StoreError> {
