@@ -81,6 +81,7 @@ impl From<Row> for AuditRow {
     }
 }
 
+/// Every column, in the order `push_rows!` binds them for an insert.
 const COLUMNS: &str = "id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, action, target_type, \
     target_id, customer_id, purpose, request_id, client_address, outcome, previous_hash, hash";
 
@@ -90,10 +91,6 @@ pub struct ChainHead {
     pub id: i64,
     pub hash: String,
 }
-
-/// The columns of an INSERT, in the order `push_rows!` binds them.
-const INSERT_COLUMNS: &str = "id, occurred_at, actor_id, actor_kind, actor_name, organisation_id, role, action, \
-    target_type, target_id, customer_id, purpose, request_id, client_address, outcome, previous_hash, hash";
 
 /// A row ready to insert: its id, its entry, and the hashes chaining it.
 type ChainedRow<'a> = (i64, &'a AuditEntry, String, String);
@@ -111,7 +108,7 @@ fn chain_after<'a>(head: &ChainHead, entries: &'a [AuditEntry]) -> (Vec<ChainedR
 }
 
 /// Pushes `$rows` (a slice of [`ChainedRow`]) onto the query builder `$query` as a VALUES list,
-/// the columns in the order of [`INSERT_COLUMNS`]. A macro, as the builder's type differs per
+/// the columns in the order of [`COLUMNS`]. A macro, as the builder's type differs per
 /// database. The builder's placeholders on SQLite are plain `?`: SQLite looks a numbered `$n` up
 /// by a linear scan for every bound value, which made a 200-row statement's binding quadratic (a
 /// third of an import's time in `sqlite3_bind_parameter_name`).
@@ -172,7 +169,7 @@ pub async fn append(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<ChainH
         let (chunk, after) = rest.split_at(chunk_len(rest.len(), matches!(tx, Tx::Postgres(_))));
         rest = after;
         with_tx!(tx, conn => {
-            let mut query = sqlx::QueryBuilder::new(format!("INSERT INTO audit_log ({INSERT_COLUMNS}) "));
+            let mut query = sqlx::QueryBuilder::new(format!("INSERT INTO audit_log ({COLUMNS}) "));
             push_rows!(query, chunk);
             query.build().execute(&mut *conn).await?;
         });
@@ -209,10 +206,10 @@ pub async fn append_after(
             query.push_bind(CHAIN_LOCK);
             query.push(")) ");
         }
-        query.push(format!("INSERT INTO audit_log ({INSERT_COLUMNS}) SELECT new_rows.* FROM ("));
+        query.push(format!("INSERT INTO audit_log ({COLUMNS}) SELECT new_rows.* FROM ("));
         push_rows!(query, &rows);
         query.push(if matches!(db, Database::Postgres(_)) {
-            format!(") AS new_rows ({INSERT_COLUMNS}), chain_lock")
+            format!(") AS new_rows ({COLUMNS}), chain_lock")
         } else {
             ") AS new_rows".to_owned()
         });
