@@ -56,6 +56,8 @@ on_both_backends!(
     search_by_name_ignores_case_and_diacritics,
     search_by_code_birth_date_and_municipality,
     pagination_walks_every_customer_once_in_order,
+    a_prefix_of_several_words_pages_each_match_once_in_name_order,
+    a_prefix_of_very_many_words_still_pages_in_name_order,
     concurrent_registrations_of_one_code_let_exactly_one_through,
     unknown_customer_is_404_everywhere,
 );
@@ -506,6 +508,80 @@ async fn pagination_walks_every_customer_once_in_order(app: &TestApp) {
     for query in ["", "name=testi&"] {
         walk_pages(app, query, families.len()).await;
     }
+}
+
+/// The family names of the customers on every page of `query` walked `limit` at a time.
+async fn walk_names(app: &TestApp, query: &str, limit: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/customers?{query}&limit={limit}&cursor={c}"),
+            None => format!("/api/v1/customers?{query}&limit={limit}"),
+        };
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let customers = page.body["customers"].as_array().expect("customers");
+        assert!(customers.len() <= limit);
+        names.extend(customers.iter().map(|c| {
+            format!(
+                "{} {}",
+                c["family_name"].as_str().unwrap_or_default(),
+                c["given_names"].as_str().unwrap_or_default()
+            )
+        }));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    names
+}
+
+async fn a_prefix_of_several_words_pages_each_match_once_in_name_order(app: &TestApp) {
+    // "ant" begins five different words; Anttila Antti has two of them and is one match.
+    for (family, given, born) in [
+        ("Virtanen", "Anton", "1970-01-01"),
+        ("Anttila", "Antti", "1971-01-01"),
+        ("Korhonen", "Anna", "1972-01-01"),
+        ("Antonov", "Maria", "1973-01-01"),
+        ("Santala", "Antero", "1974-01-01"),
+        ("Antonov", "Boris", "1975-01-01"),
+    ] {
+        app.register(&minimal(family, given, born)).await;
+    }
+    let expected = [
+        "Antonov Boris",
+        "Antonov Maria",
+        "Anttila Antti",
+        "Santala Antero",
+        "Virtanen Anton",
+    ];
+    for limit in [1, 2, 25] {
+        assert_eq!(walk_names(app, "name=ant", limit).await, expected, "pages of {limit}");
+    }
+    // A second fragment narrows each word's matches.
+    assert_eq!(walk_names(app, "name=ant%20ma", 1).await, ["Antonov Maria"]);
+    assert_eq!(
+        walk_names(app, "name=anto", 1).await,
+        ["Antonov Boris", "Antonov Maria", "Virtanen Anton"]
+    );
+}
+
+async fn a_prefix_of_very_many_words_still_pages_in_name_order(app: &TestApp) {
+    // More distinct words under one prefix than the search merges page by page: it reads the range.
+    let mut expected = Vec::new();
+    for i in 0..70u8 {
+        let family = format!("Kor{}{}nen", (b'a' + i / 26) as char, (b'a' + i % 26) as char);
+        // Different birth dates: the same one with a similar name would be a likely duplicate.
+        let born = format!("1950-{:02}-{:02}", i / 28 + 1, i % 28 + 1);
+        app.register(&minimal(&family, "Testi", &born)).await;
+        expected.push(format!("{family} Testi"));
+    }
+    app.register(&minimal("Korhonen", "Kaarina", "1980-01-01")).await;
+    expected.push("Korhonen Kaarina".to_owned());
+    expected.sort();
+    assert_eq!(walk_names(app, "name=kor", 30).await, expected);
 }
 
 async fn walk_pages(app: &TestApp, query: &str, expected: usize) {

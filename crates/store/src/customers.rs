@@ -349,19 +349,20 @@ impl QueryBuilder {
         if let Some((sort_key, id)) = after {
             let k = self.text(sort_key);
             let i = self.text(id);
-            self.sql.push_str(&format!(
-                " AND ({sort_column} > {k} OR ({sort_column} = {k} AND {id_column} > {i}))"
-            ));
+            // As a row value, which both databases take as the start of an index range.
+            self.sql
+                .push_str(&format!(" AND ({sort_column}, {id_column}) > ({k}, {i})"));
         }
     }
 }
 
 /// Searches customers; the order is stable, so pages can be walked with [`SearchPage::next`].
 ///
-/// A search by name alone (the usual one) is driven by the token rows: the longest fragment's index
-/// range gives the candidates already carrying their sort key and filters, the other fragments are
-/// checked per candidate, and only the page found is joined to `customers`. A search that also has an
-/// identity code or a birth date is driven by those more selective indexes instead.
+/// A search by name alone (the usual one) is driven by the token rows, which carry the customer's
+/// sort key and filters and are kept in (token, sort key) order: the first page of each word the
+/// longest fragment begins is read in name order and merged, the other fragments are checked in
+/// each candidate's row, and only the page found is joined to `customers`. A search that also has
+/// an identity code or a birth date is driven by those more selective indexes instead.
 pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPage, StoreError> {
     if criteria.municipality_codes.as_ref().is_some_and(Vec::is_empty) {
         return Ok(SearchPage {
@@ -371,16 +372,23 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
     }
     let limit = criteria.limit + 1; // one more than asked tells whether another page exists
     let mut q = QueryBuilder::default();
+    // Whether the connection keeps the statement prepared for the next search of the same shape.
+    let mut keep_prepared = true;
     let by_tokens =
         !criteria.name_prefixes.is_empty() && criteria.identity_code.is_none() && criteria.birth_date.is_none();
     if by_tokens {
         let mut fragments = criteria.name_prefixes.clone();
         fragments.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
-        q.push(&format!(
-            "SELECT {} FROM (SELECT DISTINCT t.sort_key, t.customer_id FROM customer_name_tokens t WHERE 1 = 1",
-            prefixed_columns("c")
-        ));
-        q.token_prefix("t.token", &fragments[0]);
+        let tokens = tokens_with_prefix(db, &fragments[0], MERGED_TOKENS + 1).await?;
+        if tokens.is_empty() {
+            return Ok(SearchPage {
+                customers: Vec::new(),
+                next: None,
+            });
+        }
+        // What every candidate must also satisfy, once as text and values; each token's part of the
+        // query refers to the same values.
+        let mark = q.sql.len();
         if let Some(codes) = &criteria.municipality_codes {
             q.in_list("t.municipality_code", codes);
         }
@@ -391,15 +399,51 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
         if let Some(county) = &criteria.involved_county {
             q.involved_county("t.customer_id", county);
         }
+        // The other fragments are checked in the candidate's own row: its sort key holds every
+        // word of its names, separated by spaces. Folded fragments hold neither '%' nor '_'.
         for fragment in &fragments[1..] {
-            q.push(" AND EXISTS (SELECT 1 FROM customer_name_tokens t2 WHERE t2.customer_id = t.customer_id");
-            q.token_prefix("t2.token", fragment);
-            q.push(")");
+            let p = q.text(&format!("% {fragment}%"));
+            q.push(&format!(" AND (' ' || t.sort_key) LIKE {p}"));
         }
         q.after("t.sort_key", "t.customer_id", &criteria.after);
+        let conditions = q.sql.split_off(mark);
+        // Each number of words makes a statement of its own, and one merging dozens of words is
+        // large: kept by each of the pool's connections, they add up to megabytes.
+        keep_prepared = tokens.len() <= KEPT_MERGES;
+        let candidates = if tokens.len() <= MERGED_TOKENS {
+            // Each token's first page in name order (an index range that stops after `limit`
+            // rows), merged; UNION drops a customer two of their words matched. The first `limit`
+            // of the union are among the first `limit` of some token, so nothing is missed.
+            let pages: Vec<String> = tokens
+                .iter()
+                .enumerate()
+                .map(|(i, token)| {
+                    let p = q.text(token);
+                    format!(
+                        "SELECT * FROM (SELECT t.sort_key, t.customer_id FROM customer_name_tokens t \
+                         WHERE t.token = {p}{conditions} ORDER BY t.sort_key, t.customer_id LIMIT {limit}) p{i}"
+                    )
+                })
+                .collect();
+            format!("SELECT sort_key, customer_id FROM ({}) u", pages.join(" UNION "))
+        } else {
+            // A prefix of one or two letters covers so many words that reading every match and
+            // sorting them is the cheaper way.
+            let mut range = QueryBuilder {
+                sql: String::new(),
+                args: std::mem::take(&mut q.args),
+            };
+            range.token_prefix("t.token", &fragments[0]);
+            q.args = range.args;
+            format!(
+                "SELECT DISTINCT t.sort_key, t.customer_id FROM customer_name_tokens t WHERE 1 = 1{}{conditions}",
+                range.sql
+            )
+        };
         q.push(&format!(
-            " ORDER BY t.sort_key, t.customer_id LIMIT {limit}) m JOIN customers c ON c.id = m.customer_id \
-             ORDER BY m.sort_key, m.customer_id"
+            "SELECT {} FROM ({candidates} ORDER BY sort_key, customer_id LIMIT {limit}) m \
+             JOIN customers c ON c.id = m.customer_id ORDER BY m.sort_key, m.customer_id",
+            prefixed_columns("c")
         ));
     } else {
         q.push(&format!(
@@ -434,7 +478,7 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
 
     let QueryBuilder { sql, args } = q;
     let rows: Vec<CustomerRow> = with_db!(db, pool => {
-        let mut query = sqlx::query_as(AssertSqlSafe(sql));
+        let mut query = sqlx::query_as(AssertSqlSafe(sql)).persistent(keep_prepared);
         for arg in args {
             query = match arg {
                 Arg::Text(text) => query.bind(text),
@@ -456,6 +500,41 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
         customers,
         next: if more { last_key } else { None },
     })
+}
+
+/// How many distinct words a name prefix may cover for a search to merge their pages; past that
+/// (prefixes of a letter or two), it reads the whole range.
+const MERGED_TOKENS: usize = 64;
+
+/// Searches merging at most this many words keep their statements prepared; most prefixes people
+/// type cover a handful of words.
+const KEPT_MERGES: usize = 8;
+
+/// The distinct name words beginning with `prefix`, in order, at most `limit`: one index seek per
+/// word rather than a read of every row under the prefix.
+async fn tokens_with_prefix(db: &Database, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+    let below = match names::prefix_upper_bound(prefix) {
+        Some(_) => " AND token < $2",
+        None => "",
+    };
+    let sql = format!(
+        "WITH RECURSIVE words (token, n) AS ( \
+           SELECT (SELECT token FROM customer_name_tokens WHERE token >= $1{below} ORDER BY token LIMIT 1), 1 \
+           UNION ALL \
+           SELECT (SELECT t.token FROM customer_name_tokens t WHERE t.token > w.token{} ORDER BY t.token LIMIT 1), \
+                  w.n + 1 \
+           FROM words w WHERE w.token IS NOT NULL AND w.n < {limit}) \
+         SELECT token FROM words WHERE token IS NOT NULL",
+        below.replace("token", "t.token")
+    );
+    let upper = names::prefix_upper_bound(prefix);
+    Ok(with_db!(db, pool => {
+        let mut query = sqlx::query_scalar(AssertSqlSafe(sql)).bind(prefix);
+        if let Some(upper) = &upper {
+            query = query.bind(upper);
+        }
+        query.fetch_all(pool).await?
+    }))
 }
 
 /// The customer columns qualified with a table alias.
