@@ -207,7 +207,7 @@ struct ServeArgs {
     /// Requests served at once; more are shed at once with 503 and Retry-After [default: 256]
     #[arg(long, env = "KOTOPOLKU_MAX_IN_FLIGHT_REQUESTS")]
     max_in_flight_requests: Option<usize>,
-    /// Database connections in the pool [default: 16]
+    /// Database connections in the pool [default: the cores and two more on SQLite, 16 on PostgreSQL]
     #[arg(long, env = "KOTOPOLKU_DB_MAX_CONNECTIONS")]
     db_max_connections: Option<u32>,
     /// How long a request waits for a free database connection before 503 and Retry-After [default: 5]
@@ -315,12 +315,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ..kotopolku_web::Limits::default()
             };
             let pool = kotopolku_store::PoolSettings {
-                max_connections: config::positive(
-                    "db_max_connections",
-                    args.db_max_connections,
-                    file.db_max_connections,
-                    config::DEFAULT_DB_MAX_CONNECTIONS,
-                )?,
+                max_connections: args
+                    .db_max_connections
+                    .or(file.db_max_connections)
+                    .map(|given| config::positive("db_max_connections", Some(given), None, given))
+                    .transpose()?,
                 acquire_timeout: seconds(config::positive(
                     "db_acquire_timeout_seconds",
                     args.db_acquire_timeout_seconds,
