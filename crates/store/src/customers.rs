@@ -429,15 +429,11 @@ pub async fn search(db: &Database, criteria: &SearchCriteria) -> Result<SearchPa
         } else {
             // A prefix of one or two letters covers so many words that reading every match and
             // sorting them is the cheaper way.
-            let mut range = QueryBuilder {
-                sql: String::new(),
-                args: std::mem::take(&mut q.args),
-            };
-            range.token_prefix("t.token", &fragments[0]);
-            q.args = range.args;
+            let mark = q.sql.len();
+            q.token_prefix("t.token", &fragments[0]);
+            let range = q.sql.split_off(mark);
             format!(
-                "SELECT DISTINCT t.sort_key, t.customer_id FROM customer_name_tokens t WHERE 1 = 1{}{conditions}",
-                range.sql
+                "SELECT DISTINCT t.sort_key, t.customer_id FROM customer_name_tokens t WHERE 1 = 1{range}{conditions}"
             )
         };
         q.push(&format!(
@@ -513,10 +509,8 @@ const KEPT_MERGES: usize = 8;
 /// The distinct name words beginning with `prefix`, in order, at most `limit`: one index seek per
 /// word rather than a read of every row under the prefix.
 async fn tokens_with_prefix(db: &Database, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-    let below = match names::prefix_upper_bound(prefix) {
-        Some(_) => " AND token < $2",
-        None => "",
-    };
+    let upper = names::prefix_upper_bound(prefix);
+    let below = if upper.is_some() { " AND token < $2" } else { "" };
     let sql = format!(
         "WITH RECURSIVE words (token, n) AS ( \
            SELECT (SELECT token FROM customer_name_tokens WHERE token >= $1{below} ORDER BY token LIMIT 1), 1 \
@@ -527,7 +521,6 @@ async fn tokens_with_prefix(db: &Database, prefix: &str, limit: usize) -> Result
          SELECT token FROM words WHERE token IS NOT NULL",
         below.replace("token", "t.token")
     );
-    let upper = names::prefix_upper_bound(prefix);
     Ok(with_db!(db, pool => {
         let mut query = sqlx::query_scalar(AssertSqlSafe(sql)).bind(prefix);
         if let Some(upper) = &upper {
