@@ -129,12 +129,13 @@ pub async fn run_with(state: AppState, listening: Listening) -> Result<(), Strin
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let signal = shutdown_signal();
     tracing::info!(backend = ?db.backend(), "listening on http://{local}");
 
     let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
     let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            signal.await;
             let _ = signalled.send(true);
         })
         .into_future();
@@ -164,22 +165,29 @@ pub async fn run_with(state: AppState, listening: Listening) -> Result<(), Strin
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// SIGINT or SIGTERM. The SIGTERM handler is installed when this is called, not when the future
+/// is first polled: a SIGTERM sent as soon as the server says it listens would otherwise meet the
+/// default action and end the process without a graceful shutdown.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let terminate = async {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
+        tracing::info!("shutting down: no new connections; finishing the requests in flight");
     }
-    tracing::info!("shutting down: no new connections; finishing the requests in flight");
 }
