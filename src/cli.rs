@@ -210,6 +210,11 @@ struct ServeArgs {
     /// Database connections in the pool [default: the cores and two more on SQLite, 16 on PostgreSQL]
     #[arg(long, env = "KOTOPOLKU_DB_MAX_CONNECTIONS")]
     db_max_connections: Option<u32>,
+    /// Directory of the read journal, where the audit rows of reads are synced before the read
+    /// answers and from which they are moved into the audit log in batches; `off` commits them to
+    /// the database instead [default: beside a SQLite database file, off on PostgreSQL]
+    #[arg(long, env = "KOTOPOLKU_AUDIT_JOURNAL")]
+    audit_journal: Option<String>,
     /// How long a request waits for a free database connection before 503 and Retry-After [default: 5]
     #[arg(long, env = "KOTOPOLKU_DB_ACQUIRE_TIMEOUT_SECONDS")]
     db_acquire_timeout_seconds: Option<u64>,
@@ -339,6 +344,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                         .unwrap_or(config::DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
                 ),
             };
+            let audit_journal = config::audit_journal(args.audit_journal, &file, &url);
             let options = serve::ServeOptions {
                 trusted_proxies: config::trusted_proxies(args.trusted_proxies, &file)?,
                 hsts,
@@ -347,6 +353,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, String> {
                 statistics: file.statistics,
                 limits,
                 pool,
+                audit_journal,
                 listening,
             };
             serve::serve(&url, options).await?;

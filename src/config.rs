@@ -1,7 +1,7 @@
 //! Configuration: command-line flags over environment variables over the TOML file over defaults.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,9 @@ pub struct FileConfig {
     pub max_in_flight_requests: Option<usize>,
     pub db_max_connections: Option<u32>,
     pub db_acquire_timeout_seconds: Option<u64>,
+    /// The directory of the read journal, or `off` (default: beside a SQLite database file; off on
+    /// PostgreSQL).
+    pub audit_journal: Option<String>,
     pub shutdown_timeout_seconds: Option<u64>,
     /// Reverse proxies whose X-Forwarded-For is believed, e.g. `["127.0.0.1"]`.
     pub trusted_proxies: Option<Vec<String>>,
@@ -98,6 +101,27 @@ pub fn database_url(given: Option<String>, file: &FileConfig) -> String {
     given
         .or_else(|| file.database_url.clone())
         .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// Resolves the read journal's directory (see `kotopolku_service::audit_journal`): the flag or
+/// environment (`given`), the file, or for a SQLite database file the directory beside it
+/// (`kotopolku.db-audit-journal`). `off`, an in-memory SQLite database and a PostgreSQL database
+/// without one given commit read rows to the database instead: on PostgreSQL the application's
+/// servers may have no disk of their own that outlives them.
+pub fn audit_journal(given: Option<String>, file: &FileConfig, database_url: &str) -> Option<PathBuf> {
+    match given.or_else(|| file.audit_journal.clone()) {
+        Some(text) if text.trim() == "off" => None,
+        Some(text) => Some(PathBuf::from(text)),
+        None => sqlite_file(database_url).map(|path| PathBuf::from(format!("{path}-audit-journal"))),
+    }
+}
+
+/// The file of a `sqlite:` URL, if it names one.
+fn sqlite_file(database_url: &str) -> Option<&str> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
 /// Resolves and parses the listening address.
@@ -174,4 +198,43 @@ pub fn trusted_proxies(given: Option<Vec<String>>, file: &FileConfig) -> Result<
                 .map_err(|_| format!("trusted_proxies: {text:?} is not an IP address (e.g. 127.0.0.1)"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_journal_sits_beside_a_sqlite_file_and_is_off_elsewhere_unless_given() {
+        let none = FileConfig::default();
+        let journal = |given: Option<&str>, url: &str| audit_journal(given.map(str::to_owned), &none, url);
+        assert_eq!(
+            journal(None, "sqlite:///var/lib/kotopolku/kotopolku.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/kotopolku/kotopolku.db-audit-journal"))
+        );
+        assert_eq!(
+            journal(None, "sqlite://kotopolku.db"),
+            Some(PathBuf::from("kotopolku.db-audit-journal"))
+        );
+        assert_eq!(journal(None, "sqlite::memory:"), None);
+        assert_eq!(journal(None, "postgres://kotopolku@db.example.invalid/kotopolku"), None);
+        assert_eq!(
+            journal(Some("/srv/journal"), "postgres://db.example.invalid/kotopolku"),
+            Some(PathBuf::from("/srv/journal"))
+        );
+        assert_eq!(journal(Some("off"), "sqlite://kotopolku.db"), None);
+        let file = FileConfig {
+            audit_journal: Some("/srv/from-file".into()),
+            ..FileConfig::default()
+        };
+        assert_eq!(
+            audit_journal(None, &file, "sqlite://kotopolku.db"),
+            Some(PathBuf::from("/srv/from-file"))
+        );
+        assert_eq!(
+            audit_journal(Some("off".into()), &file, "sqlite://kotopolku.db"),
+            None,
+            "the flag wins over the file"
+        );
+    }
 }

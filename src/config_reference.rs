@@ -146,6 +146,7 @@ mod tests {
                 "database_url" => "\"sqlite://x.db\"".to_owned(),
                 "bind" | "metrics_bind" => "\"127.0.0.1:1\"".to_owned(),
                 "hsts" => "true".to_owned(),
+                "audit_journal" => "\"off\"".to_owned(),
                 "trusted_proxies" => "[\"127.0.0.1\"]".to_owned(),
                 k if k.starts_with("oidc_") => "\"x\"".to_owned(),
                 _ => "1".to_owned(),

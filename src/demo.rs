@@ -66,7 +66,8 @@ pub async fn run(
     statistics_every: std::time::Duration,
 ) -> Result<(), String> {
     let db = serve::open(database_url).await?;
-    let services = training_services(&db);
+    let journal = crate::config::audit_journal(None, &crate::config::FileConfig::default(), database_url);
+    let services = serve::with_audit_journal(training_services(&db), journal.as_deref()).await?;
     let token = match made_with(&db).await? {
         Some(_) => None,
         None => Some(build(&services, &db, database_url, recipe).await?),

@@ -33,6 +33,8 @@ pub struct ServeOptions {
     pub statistics: crate::config::StatisticsConfig,
     pub limits: Limits,
     pub pool: PoolSettings,
+    /// The read journal's directory; `None` commits read rows to the database.
+    pub audit_journal: Option<std::path::PathBuf>,
     pub listening: Listening,
 }
 
@@ -68,6 +70,7 @@ pub async fn serve(database_url: &str, options: ServeOptions) -> Result<(), Stri
     let services = Services::new(open_with(database_url, &options.pool).await?, Clock::system())
         .with_deadline_rules(options.deadlines)
         .with_statistics_threshold(options.statistics.threshold);
+    let services = with_audit_journal(services, options.audit_journal.as_deref()).await?;
     let state = AppState {
         services,
         hsts: options.hsts,
@@ -77,6 +80,22 @@ pub async fn serve(database_url: &str, options: ServeOptions) -> Result<(), Stri
         trusted_proxies: options.trusted_proxies.into(),
     };
     run_with(state, options.listening).await
+}
+
+/// Sends read rows through the journal in `dir`, if one is given; first moves into the chain the
+/// rows an earlier run left there.
+pub async fn with_audit_journal(services: Services, dir: Option<&std::path::Path>) -> Result<Services, String> {
+    match dir {
+        Some(dir) => {
+            let services = services
+                .with_audit_journal(dir)
+                .await
+                .map_err(|e| format!("cannot open the audit journal: {e}"))?;
+            tracing::info!(journal = %dir.display(), "read audit rows go through the journal");
+            Ok(services)
+        }
+        None => Ok(services),
+    }
 }
 
 /// Makes the statistics every `every` for as long as the server runs, the first time at once unless

@@ -4,7 +4,7 @@
 use kotopolku_domain::access::{self, Action};
 use kotopolku_domain::audit::AuditRow;
 use kotopolku_service::ChainReport;
-use kotopolku_store::{Database, with_db};
+use kotopolku_store::with_db;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
@@ -463,9 +463,17 @@ async fn administration_follows_the_policy(app: &TestApp) {
     assert_eq!(reply.status, 201, "{}", reply.body);
 }
 
-/// Customer-related audit rows, oldest first, straight from the table.
-pub(crate) async fn audit_rows(db: &Database) -> Vec<AuditRow> {
-    kotopolku_store::audit::rows_after(db, 0, 100_000).await.expect("rows")
+/// Every audit row, oldest first, straight from the table, once the rows of reads waiting in the
+/// read journal are in it.
+pub(crate) async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
+    app.services
+        .audit_sink()
+        .flush()
+        .await
+        .expect("flush the audit journal");
+    kotopolku_store::audit::rows_after(&app.database.db, 0, 100_000)
+        .await
+        .expect("rows")
 }
 
 async fn refusals_are_audited_and_tampering_is_found(app: &TestApp) {
@@ -477,7 +485,7 @@ async fn refusals_are_audited_and_tampering_is_found(app: &TestApp) {
     app.get_as(As::RegionalOfficer, &format!("/api/v1/customers/{}", c.a))
         .await
         .assert_problem(403, "forbidden");
-    let rows = audit_rows(&app.database.db).await;
+    let rows = audit_rows(app).await;
     let about_a: Vec<(&str, &str, &str)> = rows
         .iter()
         .filter(|r| r.entry.customer_id.as_deref() == Some(c.a.as_str()))
@@ -536,7 +544,7 @@ async fn refusals_are_audited_and_tampering_is_found(app: &TestApp) {
         ChainReport::Intact { .. }
     ));
     // Someone with database access rewrites who read the customer.
-    let victim = audit_rows(&app.database.db)
+    let victim = audit_rows(app)
         .await
         .into_iter()
         .find(|r| r.entry.actor_name == "CaseworkerB")

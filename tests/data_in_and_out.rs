@@ -366,7 +366,7 @@ async fn a_customer_who_moves_is_handed_over_to_the_new_unit(app: &TestApp) {
     let stays = app.get_as(As::CaseworkerA, &format!("/api/v1/customers/{}", c.c)).await;
     assert_eq!(stays.body["municipality_code"], "091");
 
-    let actions: Vec<String> = audit_rows(&app.database.db)
+    let actions: Vec<String> = audit_rows(app)
         .await
         .into_iter()
         .map(|r| r.entry.action)

@@ -328,9 +328,7 @@ async fn every_problem_carries_the_request_id_of_its_response_and_audit_row(app:
     assert_eq!(unique.len(), ids.len(), "request ids repeat: {ids:?}");
 
     // The refusals' audit rows carry the ids the client was shown.
-    let rows = kotopolku_store::audit::rows_after(&app.database.db, 0, 100_000)
-        .await
-        .expect("audit rows");
+    let rows = crate::access::audit_rows(app).await;
     let request_id_of = |outcome: &str| {
         rows.iter()
             .find(|r| {

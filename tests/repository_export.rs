@@ -155,9 +155,7 @@ fn ids(document: &Value, list: &str) -> Vec<String> {
 }
 
 async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
-    kotopolku_store::audit::rows_after(&app.database.db, 0, 100_000)
-        .await
-        .expect("rows")
+    crate::access::audit_rows(app).await
 }
 
 async fn a_supervisor_exports_the_units_records_of_the_period(app: &TestApp) {

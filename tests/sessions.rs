@@ -253,6 +253,7 @@ async fn every_failed_sign_in_gets_the_same_answer_and_accounts_lock(app: &TestA
     assert_eq!(reply.status, 200, "{}", reply.body);
 
     // Every failure is in the audit log.
+    app.services.audit_sink().flush().await.expect("flush");
     let failures = kotopolku_store::audit::query(
         &app.database.db,
         &kotopolku_store::audit::AuditFilter {

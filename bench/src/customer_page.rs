@@ -69,7 +69,12 @@ pub(crate) struct Sample {
     pub(crate) bytes: usize,
 }
 
-pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), String> {
+pub async fn run(
+    backend: &str,
+    db: &Database,
+    journal: Option<&std::path::Path>,
+    options: &Options,
+) -> Result<(), String> {
     let clock = Clock::system();
     let started = Instant::now();
     let loaded = load(db, options.customers, clock.clone()).await?;
@@ -84,6 +89,10 @@ pub async fn run(backend: &str, db: &Database, options: &Options) -> Result<(), 
             ..SecuritySettings::default()
         },
     );
+    let services = match journal {
+        Some(dir) => services.with_audit_journal(dir).await.map_err(|e| e.to_string())?,
+        None => services,
+    };
     caseworker_token(&services).await?;
     let (user, actor) = caseworker(&services).await?;
 

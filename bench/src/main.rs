@@ -309,16 +309,27 @@ async fn run(backend: &str, options: &Options) -> Result<(), String> {
             )
         }
     };
-    let result = measure(backend, &url, options).await;
+    // The server's default: a read journal on SQLite, none on PostgreSQL, unless
+    // KOTOPOLKU_BENCH_AUDIT_JOURNAL says `on` or `off`.
+    let journal = match (std::env::var("KOTOPOLKU_BENCH_AUDIT_JOURNAL").as_deref(), backend) {
+        (Ok("on"), _) | (Err(_), "sqlite") => {
+            Some(std::env::temp_dir().join(format!("kotopolku-bench-journal-{}", uuid::Uuid::new_v4().simple())))
+        }
+        _ => None,
+    };
+    let result = measure(backend, &url, journal.as_deref(), options).await;
     cleanup.run().await;
+    if let Some(dir) = journal {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     result
 }
 
-async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), String> {
+async fn measure(backend: &str, url: &str, journal: Option<&std::path::Path>, options: &Options) -> Result<(), String> {
     let db = Database::connect(url).await.map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
     if options.command == "customer-page" {
-        let result = customer_page::run(backend, &db, options).await;
+        let result = customer_page::run(backend, &db, journal, options).await;
         db.close().await;
         return result;
     }
@@ -334,6 +345,13 @@ async fn measure(backend: &str, url: &str, options: &Options) -> Result<(), Stri
     analyze(&db).await?;
 
     let services = Services::new(db.clone(), clock.clone());
+    let services = match journal {
+        Some(dir) => {
+            eprintln!("{backend}: read audit rows go through the journal");
+            services.with_audit_journal(dir).await.map_err(|e| e.to_string())?
+        }
+        None => services,
+    };
     let token = caseworker_token(&services).await?;
     if options.command == "worklist" {
         let services = if std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").as_deref() == Ok("off") {

@@ -117,12 +117,24 @@ async fn remove_stale_schemas(admin: &sqlx::PgPool, now: i64) {
     }
 }
 
+impl TestDatabase {
+    /// Where a server on this database keeps its read journal by default, as the binary does:
+    /// beside a SQLite file, none on PostgreSQL.
+    pub fn audit_journal(&self) -> Option<PathBuf> {
+        match &self.cleanup {
+            Cleanup::File(path) => Some(PathBuf::from(format!("{}-audit-journal", path.display()))),
+            Cleanup::Schema(_) => None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Cleanup::File(path) = &self.cleanup {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
+            let _ = std::fs::remove_dir_all(format!("{}-audit-journal", path.display()));
         }
     }
 }
@@ -233,6 +245,10 @@ impl TestApp {
         let database = TestDatabase::new(backend).await;
         let clock = Clock::fixed(test_now());
         let services = Services::with_settings(database.db.clone(), clock.clone(), settings);
+        let services = match database.audit_journal() {
+            Some(dir) => services.with_audit_journal(&dir).await.expect("open the audit journal"),
+            None => services,
+        };
         let system = Actor::system();
         let org = |kind: OrganisationKind, name: &str, area: Option<&str>, municipalities: &[&str]| NewOrganisation {
             kind,

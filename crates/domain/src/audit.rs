@@ -5,7 +5,7 @@
 //! and names the first broken one.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The hash the first row links to.
@@ -36,7 +36,7 @@ impl Outcome {
 }
 
 /// One audit row's content, before it is chained.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub occurred_at: DateTime<Utc>,
     pub actor_id: String,

@@ -5,16 +5,30 @@
 //! a read is never lost, also under load; sharing one commit among concurrent requests keeps the cost
 //! low. The log is only appended to: nothing in Kotopolku updates or deletes its rows.
 
+use std::collections::VecDeque;
+use std::path::Path;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::audit::{AuditEntry, AuditRow, ChainBreak, GENESIS_HASH, Outcome, verify_chain};
-use kotopolku_store::{Database, Tx, audit as store};
+use kotopolku_store::{Database, Tx, audit as store, settings};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ServiceError;
+use crate::audit_journal::{self, Journal, Segment};
 
 /// Most rows committed together; more waiting requests go into the next batch.
 const MAX_BATCH_JOBS: usize = 512;
+
+/// A journal segment is closed and moved into the chain when it holds this many rows...
+const SEGMENT_ROWS: usize = 4_096;
+
+/// ...or when its first row is this old: how long a read's row may wait outside the chain.
+const SEGMENT_AGE: Duration = Duration::from_millis(500);
+
+/// How long the mover waits before trying again after the database refused a segment.
+const MOVE_RETRY: Duration = Duration::from_secs(1);
 
 struct Job {
     entries: Vec<AuditEntry>,
@@ -44,30 +58,61 @@ impl AuditSink {
     /// read is never served unlogged.
     pub fn start(db: Database) -> Self {
         let (sender, receiver) = mpsc::channel(4096);
-        let started = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-            .and_then(|runtime| {
-                std::thread::Builder::new()
-                    .name("audit-writer".into())
-                    .spawn(move || {
-                        runtime.block_on(async move {
-                            let db = db.dedicated_connection();
-                            write_batches(&db, receiver).await;
-                            db.close().await;
-                        })
-                    })
-                    .map_err(|e| e.to_string())
-            });
-        if let Err(error) = started {
-            tracing::error!(%error, "the audit writer could not be started: audited reads will fail");
-        }
+        on_thread("audit-writer", async move {
+            let db = db.dedicated_connection();
+            write_batches(&db, receiver).await;
+            db.close().await;
+        });
         Self { sender }
     }
 
-    /// Waits until every row handed to the writer before this call is committed: the queue is
-    /// first in, first out, so an empty job's turn comes after them. Called at shutdown.
+    /// Starts the writer with the read journal in `dir` (see [`crate::audit_journal`]): read rows
+    /// are durable once synced to the journal, and a mover thread of its own appends them to the
+    /// chain in large batches. Rows a previous process left in the journal are moved first.
+    pub async fn start_with_journal(db: Database, dir: &Path) -> Result<Self, ServiceError> {
+        let dir = dir.to_owned();
+        let (mut journal, leftovers) = tokio::task::spawn_blocking(move || Journal::open(&dir))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let key = audit_journal::moved_through_key(journal.id());
+        let moved_through = match settings::get(&db, &key).await? {
+            Some(value) => value
+                .parse::<u64>()
+                .map_err(|_| ServiceError::Internal(format!("the setting {key} is not a segment number: {value}")))?,
+            None => 0,
+        };
+        // Segments after the database's mark: a reset or restored database may hold a higher mark
+        // than the files left, and a segment at or under the mark counts as moved.
+        journal.continue_after(moved_through);
+        if !leftovers.is_empty() {
+            let rows: usize = leftovers.iter().map(|s| s.entries.len()).sum();
+            tracing::info!(
+                rows,
+                segments = leftovers.len(),
+                "moving the audit journal's rows into the chain"
+            );
+        }
+        let (sender, receiver) = mpsc::channel(4096);
+        let (to_mover, moves) = mpsc::unbounded_channel();
+        let mover = Mover {
+            dir: journal.dir().to_owned(),
+            key,
+            moved_through,
+            backlog: leftovers.into(),
+        };
+        on_thread("audit-mover", async move {
+            let db = db.dedicated_connection();
+            mover.run(&db, moves).await;
+            db.close().await;
+        });
+        on_thread("audit-writer", write_to_journal(journal, receiver, to_mover));
+        Ok(Self { sender })
+    }
+
+    /// Waits until every row handed to the writer before this call is in the chained log: the
+    /// queue is first in, first out, so an empty job's turn comes after them. Called at shutdown
+    /// and before the log is read.
     pub async fn flush(&self) -> Result<(), ServiceError> {
         let (done, committed) = oneshot::channel();
         if self
@@ -109,18 +154,42 @@ impl AuditSink {
     }
 }
 
+/// Runs `work` on a thread of its own, on a runtime of its own. Not a task among the requests':
+/// a commit takes several round trips to the database, and a task waits for its turn on the
+/// runtime after each one. If the thread cannot be started, `work` is dropped with its receiver,
+/// and every audited read fails: a read is never served unlogged.
+fn on_thread(name: &str, work: impl Future<Output = ()> + Send + 'static) {
+    let started = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|runtime| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || runtime.block_on(work))
+        });
+    if let Err(error) = started {
+        tracing::error!(%error, thread = name, "the audit writer could not be started: audited reads will fail");
+    }
+}
+
+/// The jobs waiting after `first`, up to a batch.
+fn batch_after(first: Job, receiver: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut jobs = vec![first];
+    while jobs.len() < MAX_BATCH_JOBS {
+        match receiver.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+    jobs
+}
+
 async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
     // The head this writer committed last: while nobody else appends, the next batch goes in one
     // statement after it instead of a transaction of four or five round trips.
     let mut head: Option<store::ChainHead> = None;
     while let Some(first) = receiver.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH_JOBS {
-            match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
+        let jobs = batch_after(first, &mut receiver);
         let entries: Vec<AuditEntry> = jobs.iter().flat_map(|job| job.entries.iter().cloned()).collect();
         if entries.is_empty() {
             // Only flushes: everything before them is already committed.
@@ -154,6 +223,140 @@ async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
         for job in jobs {
             let _ = job.done.send(result.clone());
         }
+    }
+}
+
+/// What the journal's writer hands its mover.
+enum Move {
+    Segment(Segment),
+    /// Answered once every segment before it is in the chain (a flush).
+    Barrier(oneshot::Sender<Result<(), String>>),
+}
+
+/// The writer with a journal: appends each batch to the journal, syncs it, answers its requests,
+/// and hands full or old segments to the mover.
+async fn write_to_journal(mut journal: Journal, mut receiver: mpsc::Receiver<Job>, mover: mpsc::UnboundedSender<Move>) {
+    let mut segment_started: Option<tokio::time::Instant> = None;
+    loop {
+        let next = match segment_started {
+            Some(started) => tokio::time::timeout_at(started + SEGMENT_AGE, receiver.recv()).await,
+            None => Ok(receiver.recv().await),
+        };
+        let first = match next {
+            Ok(Some(job)) => job,
+            Ok(None) => break,
+            Err(_elapsed) => {
+                hand_over(&mut journal, &mover);
+                segment_started = None;
+                continue;
+            }
+        };
+        let jobs = batch_after(first, &mut receiver);
+        let entries: Vec<AuditEntry> = jobs.iter().flat_map(|job| job.entries.iter().cloned()).collect();
+        let result = if entries.is_empty() {
+            Ok(())
+        } else {
+            journal.append(&entries).map_err(|error| {
+                tracing::error!(%error, rows = entries.len(), "audit journal append failed");
+                format!("the audit journal: {error}")
+            })
+        };
+        if segment_started.is_none() && journal.pending() > 0 {
+            segment_started = Some(tokio::time::Instant::now());
+        }
+        let mut flushes = Vec::new();
+        for job in jobs {
+            if job.entries.is_empty() {
+                flushes.push(job.done);
+            } else {
+                let _ = job.done.send(result.clone());
+            }
+        }
+        if !flushes.is_empty() || journal.pending() >= SEGMENT_ROWS {
+            hand_over(&mut journal, &mover);
+            segment_started = None;
+        }
+        for done in flushes {
+            let _ = mover.send(Move::Barrier(done));
+        }
+    }
+    hand_over(&mut journal, &mover);
+}
+
+fn hand_over(journal: &mut Journal, mover: &mpsc::UnboundedSender<Move>) {
+    if let Some(segment) = journal.rotate() {
+        // If the mover has stopped, the segment stays on disk for the next start.
+        let _ = mover.send(Move::Segment(segment));
+    }
+}
+
+/// Appends closed journal segments to the chain, in order, each in one transaction with its
+/// number, and deletes their files.
+struct Mover {
+    dir: std::path::PathBuf,
+    key: String,
+    moved_through: u64,
+    /// Segments not yet in the chain, oldest first.
+    backlog: VecDeque<Segment>,
+}
+
+impl Mover {
+    async fn run(mut self, db: &Database, mut moves: mpsc::UnboundedReceiver<Move>) {
+        let mut last_error = self.move_backlog(db).await;
+        loop {
+            let next = if last_error.is_some() {
+                match tokio::time::timeout(MOVE_RETRY, moves.recv()).await {
+                    Ok(next) => next,
+                    Err(_elapsed) => {
+                        last_error = self.move_backlog(db).await;
+                        continue;
+                    }
+                }
+            } else {
+                moves.recv().await
+            };
+            match next {
+                Some(Move::Segment(segment)) => {
+                    self.backlog.push_back(segment);
+                    last_error = self.move_backlog(db).await;
+                }
+                Some(Move::Barrier(done)) => {
+                    if last_error.is_some() {
+                        last_error = self.move_backlog(db).await;
+                    }
+                    let _ = done.send(last_error.clone().map_or(Ok(()), Err));
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Moves the backlog's segments until it is empty or one fails (the error, kept for retrying).
+    async fn move_backlog(&mut self, db: &Database) -> Option<String> {
+        while let Some(segment) = self.backlog.pop_front() {
+            if let Err(error) = self.move_segment(db, &segment).await {
+                tracing::error!(%error, segment = segment.number, "moving audit journal rows into the chain failed");
+                self.backlog.push_front(segment);
+                return Some(format!("moving the audit journal into the chain: {error}"));
+            }
+        }
+        None
+    }
+
+    async fn move_segment(&mut self, db: &Database, segment: &Segment) -> Result<(), ServiceError> {
+        if segment.number > self.moved_through {
+            let mut tx = db.begin().await?;
+            store::append(&mut tx, &segment.entries).await?;
+            settings::set(&mut tx, &self.key, &segment.number.to_string()).await?;
+            tx.commit().await?;
+            self.moved_through = segment.number;
+        }
+        // A file left behind (a failed delete, a crash) is deleted at the next start: its number
+        // is at or under the mark.
+        if let Err(error) = audit_journal::remove_segment(&self.dir, segment.number) {
+            tracing::warn!(%error, segment = segment.number, "a moved audit journal segment could not be deleted");
+        }
+        Ok(())
     }
 }
 

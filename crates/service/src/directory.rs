@@ -372,6 +372,8 @@ impl Services {
     pub async fn customer_access_log(&self, actor: &Actor, customer_id: &str) -> Result<Vec<AuditRow>, ServiceError> {
         self.visible_customer(actor, Action::CustomerAccessLog, customer_id)
             .await?;
+        // Reads whose rows still wait in the journal belong in the answer.
+        self.audit.flush().await?;
         let rows = audit_store::query(
             &self.db,
             &AuditFilter {
@@ -393,6 +395,7 @@ impl Services {
         if !(1..=1000).contains(&limit) {
             return Err(ServiceError::field("limit", "out_of_range", "between 1 and 1000"));
         }
+        self.audit.flush().await?;
         let rows = audit_store::query(
             &self.db,
             &AuditFilter {

@@ -3,6 +3,7 @@
 
 mod access;
 pub mod audit;
+pub mod audit_journal;
 pub mod auth;
 pub mod backup;
 mod clock;
@@ -125,6 +126,13 @@ impl Services {
 
     pub fn deadline_rules(&self) -> &kotopolku_domain::deadlines::DeadlineRules {
         &self.deadline_rules
+    }
+
+    /// Sends read rows through the journal in `dir` instead of committing each group to the
+    /// database (see [`audit_journal`]). For the server: one process owns a journal at a time.
+    pub async fn with_audit_journal(mut self, dir: &std::path::Path) -> Result<Self, ServiceError> {
+        self.audit = AuditSink::start_with_journal(self.db.clone(), dir).await?;
+        Ok(self)
     }
 
     /// Turns read auditing off. For measuring its cost only: a running system must never do this.

@@ -77,6 +77,7 @@ impl Services {
         // Audited first, so that the answer's own row is in the access log it contains.
         self.audit_reads(actor, Action::SubjectAccess, &[Target::customer(customer_id)])
             .await?;
+        self.audit.flush().await?;
         let history = customer_store::history(&self.db, customer_id)
             .await?
             .into_iter()
