@@ -77,9 +77,14 @@ impl Journal {
     /// yet. A segment's torn last line (a crash during an append that was never acknowledged) is
     /// left out; any other unreadable line is an error naming it.
     pub fn open(dir: &Path) -> Result<(Self, Vec<Segment>), JournalError> {
-        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        // Who read which customer: readable by the service's user only.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(io_error(dir))?;
         let lock_path = dir.join("lock");
-        let lock = OpenOptions::new()
+        let lock = private()
             .create(true)
             .truncate(false)
             .write(true)
@@ -141,7 +146,7 @@ impl Journal {
             self.buffer.push(b'\n');
         }
         if self.current.is_none() {
-            let file = OpenOptions::new()
+            let file = private()
                 .create_new(true)
                 .append(true)
                 .open(segment_path(&self.dir, self.current_number))?;
@@ -166,6 +171,14 @@ impl Journal {
         self.current_number += 1;
         Some(segment)
     }
+}
+
+/// Options for a file only the service's user may read.
+fn private() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }
 
 /// Deletes a segment whose rows are in the chain.
@@ -235,7 +248,12 @@ fn read_or_create_id(dir: &Path) -> Result<String, JournalError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let id = uuid::Uuid::new_v4().to_string();
             let temporary = dir.join("journal-id.new");
-            let mut file = File::create(&temporary).map_err(io_error(&temporary))?;
+            let mut file = private()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .open(&temporary)
+                .map_err(io_error(&temporary))?;
             file.write_all(id.as_bytes()).map_err(io_error(&temporary))?;
             file.sync_all().map_err(io_error(&temporary))?;
             std::fs::rename(&temporary, &path).map_err(io_error(&path))?;
@@ -270,10 +288,9 @@ mod tests {
         }
     }
 
+    /// A folder that does not exist yet: the journal makes it.
     fn temporary_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("kotopolku-journal-{name}-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        std::env::temp_dir().join(format!("kotopolku-journal-{name}-{}", uuid::Uuid::new_v4()))
     }
 
     #[test]
@@ -291,6 +308,18 @@ mod tests {
 
         let (journal, leftovers) = Journal::open(&dir).unwrap();
         assert_eq!(journal.id(), id, "the journal keeps its identity");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for path in [dir.clone(), segment_path(&dir, 1), dir.join("journal-id")] {
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+                assert_eq!(
+                    mode & 0o077,
+                    0,
+                    "who read whom is for the service's user only: {path:?}"
+                );
+            }
+        }
         let actions: Vec<Vec<&str>> = leftovers
             .iter()
             .map(|s| s.entries.iter().map(|e| e.action.as_str()).collect())
