@@ -58,7 +58,7 @@ impl AuditSink {
     /// read is never served unlogged.
     pub fn start(db: Database) -> Self {
         let (sender, receiver) = mpsc::channel(4096);
-        on_thread("audit-writer", async move {
+        on_thread("audit-writer", true, async move {
             let db = db.dedicated_connection();
             write_batches(&db, receiver).await;
             db.close().await;
@@ -101,12 +101,12 @@ impl AuditSink {
             moved_through,
             backlog: leftovers.into(),
         };
-        on_thread("audit-mover", async move {
+        on_thread("audit-mover", true, async move {
             let db = db.dedicated_connection();
             mover.run(&db, moves).await;
             db.close().await;
         });
-        on_thread("audit-writer", write_to_journal(journal, receiver, to_mover));
+        on_thread("audit-writer", false, write_to_journal(journal, receiver, to_mover));
         Ok(Self { sender })
     }
 
@@ -158,15 +158,20 @@ impl AuditSink {
 /// a commit takes several round trips to the database, and a task waits for its turn on the
 /// runtime after each one. If the thread cannot be started, `work` is dropped with its receiver,
 /// and every audited read fails: a read is never served unlogged.
-fn on_thread(name: &str, work: impl Future<Output = ()> + Send + 'static) {
-    let started = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .and_then(|runtime| {
-            std::thread::Builder::new()
-                .name(name.into())
-                .spawn(move || runtime.block_on(work))
-        });
+fn on_thread(name: &str, network: bool, work: impl Future<Output = ()> + Send + 'static) {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_time();
+    // Without the network driver an idle thread parks on a futex, and waking it is one system
+    // call instead of an eventfd write and an epoll return: the journal's writer, which needs
+    // no network, is woken for every batch of reads.
+    if network {
+        builder.enable_io();
+    }
+    let started = builder.build().and_then(|runtime| {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || runtime.block_on(work))
+    });
     if let Err(error) = started {
         tracing::error!(%error, thread = name, "the audit writer could not be started: audited reads will fail");
     }
@@ -251,26 +256,35 @@ async fn write_to_journal(mut journal: Journal, mut receiver: mpsc::Receiver<Job
                 continue;
             }
         };
-        let jobs = batch_after(first, &mut receiver);
-        let entries: Vec<AuditEntry> = jobs.iter().flat_map(|job| job.entries.iter().cloned()).collect();
-        let result = if entries.is_empty() {
-            Ok(())
-        } else {
-            journal.append(&entries).map_err(|error| {
-                tracing::error!(%error, rows = entries.len(), "audit journal append failed");
-                format!("the audit journal: {error}")
-            })
-        };
-        if segment_started.is_none() && journal.pending() > 0 {
-            segment_started = Some(tokio::time::Instant::now());
-        }
-        let mut flushes = Vec::new();
-        for job in jobs {
+        let (mut entries, mut waiting, mut flushes) = (Vec::new(), Vec::new(), Vec::new());
+        for job in batch_after(first, &mut receiver) {
             if job.entries.is_empty() {
                 flushes.push(job.done);
             } else {
-                let _ = job.done.send(result.clone());
+                entries.extend(job.entries);
+                waiting.push(job.done);
             }
+        }
+        let rows = entries.len();
+        let result = if entries.is_empty() {
+            Ok(())
+        } else {
+            journal.append(entries).map_err(|error| {
+                tracing::error!(%error, rows, "audit journal append failed");
+                format!("the audit journal: {error}")
+            })
+        };
+        if result.is_err() {
+            // Part of the batch may be in the file: the next append starts a new one, so that a
+            // torn line stays the last of its segment, where reading the journal leaves it out.
+            hand_over(&mut journal, &mover);
+            segment_started = None;
+        }
+        if segment_started.is_none() && journal.pending() > 0 {
+            segment_started = Some(tokio::time::Instant::now());
+        }
+        for done in waiting {
+            let _ = done.send(result.clone());
         }
         if !flushes.is_empty() || journal.pending() >= SEGMENT_ROWS {
             hand_over(&mut journal, &mover);

@@ -139,9 +139,9 @@ impl Journal {
     }
 
     /// Appends `entries` to the current segment and waits until they are on disk.
-    pub fn append(&mut self, entries: &[AuditEntry]) -> io::Result<()> {
+    pub fn append(&mut self, entries: Vec<AuditEntry>) -> io::Result<()> {
         self.buffer.clear();
-        for entry in entries {
+        for entry in &entries {
             serde_json::to_writer(&mut self.buffer, entry).map_err(io::Error::other)?;
             self.buffer.push(b'\n');
         }
@@ -157,7 +157,7 @@ impl Journal {
         let file = self.current.as_mut().expect("opened above");
         file.write_all(&self.buffer)?;
         file.sync_data()?;
-        self.current_entries.extend_from_slice(entries);
+        self.current_entries.extend(entries);
         Ok(())
     }
 
@@ -299,10 +299,12 @@ mod tests {
         let (mut journal, leftovers) = Journal::open(&dir).unwrap();
         assert!(leftovers.is_empty());
         let id = journal.id().to_owned();
-        journal.append(&[entry("customer.read"), entry("record.read")]).unwrap();
+        journal
+            .append(vec![entry("customer.read"), entry("record.read")])
+            .unwrap();
         let first = journal.rotate().unwrap();
         assert_eq!(first.entries.len(), 2);
-        journal.append(&[entry("customer.search")]).unwrap();
+        journal.append(vec![entry("customer.search")]).unwrap();
         assert!(matches!(Journal::open(&dir), Err(JournalError::Locked { .. })));
         drop(journal);
 
@@ -333,7 +335,7 @@ mod tests {
     fn a_torn_last_line_is_left_out_and_a_damaged_line_before_it_is_named() {
         let dir = temporary_dir("torn");
         let (mut journal, _) = Journal::open(&dir).unwrap();
-        journal.append(&[entry("customer.read")]).unwrap();
+        journal.append(vec![entry("customer.read")]).unwrap();
         drop(journal);
         let path = segment_path(&dir, 1);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
