@@ -170,6 +170,8 @@ async fn metrics_parse_with_the_reference_parser_and_hold_no_personal_data(app: 
     app.get(&format!("/no-such-page/{IDENTITY_CODE}"))
         .await
         .assert_problem(404, "not_found");
+    // The reads' audit rows are in the log: none waits in the read journal.
+    app.services.audit_sink().flush().await.expect("flush");
 
     let text = metrics_text(app).await;
     let lower = text.to_lowercase();
@@ -260,6 +262,7 @@ async fn metrics_parse_with_the_reference_parser_and_hold_no_personal_data(app: 
             .as_str()
             .is_some_and(|help| help.contains("own transaction"))
     );
+    assert_eq!(gauge("kotopolku_audit_journal_rows", &[]), Some(0.0), "{text}");
     assert_eq!(
         gauge("kotopolku_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
         Some(1.0)

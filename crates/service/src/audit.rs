@@ -7,6 +7,8 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -39,6 +41,8 @@ struct Job {
 #[derive(Debug, Clone)]
 pub struct AuditSink {
     sender: mpsc::Sender<Job>,
+    /// Rows synced to the read journal and not yet in the chain (always 0 without a journal).
+    journal_rows: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Job {
@@ -63,7 +67,10 @@ impl AuditSink {
             write_batches(&db, receiver).await;
             db.close().await;
         });
-        Self { sender }
+        Self {
+            sender,
+            journal_rows: Arc::default(),
+        }
     }
 
     /// Starts the writer with the read journal in `dir` (see [`crate::audit_journal`]): read rows
@@ -85,8 +92,10 @@ impl AuditSink {
         // Segments after the database's mark: a reset or restored database may hold a higher mark
         // than the files left, and a segment at or under the mark counts as moved.
         journal.continue_after(moved_through);
+        let journal_rows = Arc::new(AtomicUsize::new(0));
         if !leftovers.is_empty() {
             let rows: usize = leftovers.iter().map(|s| s.entries.len()).sum();
+            journal_rows.fetch_add(rows, Ordering::Relaxed);
             tracing::info!(
                 rows,
                 segments = leftovers.len(),
@@ -95,19 +104,27 @@ impl AuditSink {
         }
         let (sender, receiver) = mpsc::channel(4096);
         let (to_mover, moves) = mpsc::unbounded_channel();
-        let mover = Mover {
+        let mut mover = Mover {
             dir: journal.dir().to_owned(),
             key,
             moved_through,
-            backlog: leftovers.into(),
+            backlog: VecDeque::new(),
+            journal_rows: journal_rows.clone(),
         };
+        for segment in leftovers {
+            mover.push(segment);
+        }
         on_thread("audit-mover", true, async move {
             let db = db.dedicated_connection();
             mover.run(&db, moves).await;
             db.close().await;
         });
-        on_thread("audit-writer", false, write_to_journal(journal, receiver, to_mover));
-        Ok(Self { sender })
+        on_thread(
+            "audit-writer",
+            false,
+            write_to_journal(journal, receiver, to_mover, journal_rows.clone()),
+        );
+        Ok(Self { sender, journal_rows })
     }
 
     /// Waits until every row handed to the writer before this call is in the chained log: the
@@ -135,6 +152,12 @@ impl AuditSink {
     /// Requests whose read rows wait in the queue for the writer (a gauge for the metrics).
     pub fn queue_length(&self) -> usize {
         self.sender.max_capacity() - self.sender.capacity()
+    }
+
+    /// Rows synced to the read journal and not yet moved into the chain (a gauge for the metrics:
+    /// it grows while the database refuses them).
+    pub fn journal_rows(&self) -> usize {
+        self.journal_rows.load(Ordering::Relaxed)
     }
 
     /// Appends `entries` and waits until they are committed.
@@ -240,7 +263,12 @@ enum Move {
 
 /// The writer with a journal: appends each batch to the journal, syncs it, answers its requests,
 /// and hands full or old segments to the mover.
-async fn write_to_journal(mut journal: Journal, mut receiver: mpsc::Receiver<Job>, mover: mpsc::UnboundedSender<Move>) {
+async fn write_to_journal(
+    mut journal: Journal,
+    mut receiver: mpsc::Receiver<Job>,
+    mover: mpsc::UnboundedSender<Move>,
+    journal_rows: Arc<AtomicUsize>,
+) {
     let mut segment_started: Option<tokio::time::Instant> = None;
     loop {
         let next = match segment_started {
@@ -269,10 +297,15 @@ async fn write_to_journal(mut journal: Journal, mut receiver: mpsc::Receiver<Job
         let result = if entries.is_empty() {
             Ok(())
         } else {
-            journal.append(entries).map_err(|error| {
-                tracing::error!(%error, rows, "audit journal append failed");
-                format!("the audit journal: {error}")
-            })
+            journal
+                .append(entries)
+                .map(|()| {
+                    journal_rows.fetch_add(rows, Ordering::Relaxed);
+                })
+                .map_err(|error| {
+                    tracing::error!(%error, rows, "audit journal append failed");
+                    format!("the audit journal: {error}")
+                })
         };
         if result.is_err() {
             // Part of the batch may be in the file: the next append starts a new one, so that a
@@ -304,6 +337,17 @@ fn hand_over(journal: &mut Journal, mover: &mpsc::UnboundedSender<Move>) {
     }
 }
 
+/// Most closed segments the mover keeps in memory while they wait (the database refusing them);
+/// later ones wait on disk only and are read back in their turn, so that an outage of the
+/// database does not grow the server's memory without end.
+const SEGMENTS_IN_MEMORY: usize = 8;
+
+/// A closed segment waiting for the mover.
+enum Waiting {
+    Loaded(Segment),
+    OnDisk { number: u64 },
+}
+
 /// Appends closed journal segments to the chain, in order, each in one transaction with its
 /// number, and deletes their files.
 struct Mover {
@@ -311,10 +355,19 @@ struct Mover {
     key: String,
     moved_through: u64,
     /// Segments not yet in the chain, oldest first.
-    backlog: VecDeque<Segment>,
+    backlog: VecDeque<Waiting>,
+    journal_rows: Arc<AtomicUsize>,
 }
 
 impl Mover {
+    fn push(&mut self, segment: Segment) {
+        self.backlog.push_back(if self.backlog.len() < SEGMENTS_IN_MEMORY {
+            Waiting::Loaded(segment)
+        } else {
+            Waiting::OnDisk { number: segment.number }
+        });
+    }
+
     async fn run(mut self, db: &Database, mut moves: mpsc::UnboundedReceiver<Move>) {
         let mut last_error = self.move_backlog(db).await;
         loop {
@@ -331,7 +384,7 @@ impl Mover {
             };
             match next {
                 Some(Move::Segment(segment)) => {
-                    self.backlog.push_back(segment);
+                    self.push(segment);
                     last_error = self.move_backlog(db).await;
                 }
                 Some(Move::Barrier(done)) => {
@@ -347,12 +400,31 @@ impl Mover {
 
     /// Moves the backlog's segments until it is empty or one fails (the error, kept for retrying).
     async fn move_backlog(&mut self, db: &Database) -> Option<String> {
-        while let Some(segment) = self.backlog.pop_front() {
+        while let Some(waiting) = self.backlog.pop_front() {
+            let segment = match waiting {
+                Waiting::Loaded(segment) => segment,
+                Waiting::OnDisk { number } => match audit_journal::read_segment(&self.dir, number) {
+                    Ok(entries) => Segment { number, entries },
+                    Err(error) => {
+                        tracing::error!(%error, segment = number, "an audit journal segment could not be read back");
+                        self.backlog.push_front(waiting);
+                        return Some(error.to_string());
+                    }
+                },
+            };
             if let Err(error) = self.move_segment(db, &segment).await {
                 tracing::error!(%error, segment = segment.number, "moving audit journal rows into the chain failed");
-                self.backlog.push_front(segment);
+                self.backlog.push_front(Waiting::Loaded(segment));
                 return Some(format!("moving the audit journal into the chain: {error}"));
             }
+            // Saturating: a segment read back may hold whole lines of an append that failed, which
+            // were never counted.
+            let moved = segment.entries.len();
+            let _ = self
+                .journal_rows
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |rows| {
+                    Some(rows.saturating_sub(moved))
+                });
         }
         None
     }

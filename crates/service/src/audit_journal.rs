@@ -100,7 +100,7 @@ impl Journal {
         for (number, path) in segment_files(dir)? {
             leftovers.push(Segment {
                 number,
-                entries: read_segment(&path)?,
+                entries: read_segment_file(&path)?,
             });
         }
         let last = leftovers.last().map_or(0, |s| s.number);
@@ -211,7 +211,12 @@ fn segment_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError> {
     Ok(files)
 }
 
-fn read_segment(path: &Path) -> Result<Vec<AuditEntry>, JournalError> {
+/// Reads back the rows of segment `number` in `dir` (one the mover did not keep in memory).
+pub fn read_segment(dir: &Path, number: u64) -> Result<Vec<AuditEntry>, JournalError> {
+    read_segment_file(&segment_path(dir, number))
+}
+
+fn read_segment_file(path: &Path) -> Result<Vec<AuditEntry>, JournalError> {
     let text = std::fs::read(path).map_err(io_error(path))?;
     let mut entries = Vec::new();
     for (index, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {

@@ -160,7 +160,7 @@ impl Metrics {
     }
 
     /// Every metric in the text exposition format, the database pool's as `pool` says now.
-    pub fn render(&self, pool: PoolStatus, audit_queue: usize) -> String {
+    pub fn render(&self, pool: PoolStatus, audit_queue: usize, journal_rows: usize) -> String {
         let mut out = String::with_capacity(8 * 1024);
         {
             let http = self.registry.http.lock().unwrap_or_else(PoisonError::into_inner);
@@ -293,6 +293,14 @@ impl Metrics {
 
         family(
             &mut out,
+            "kotopolku_audit_journal_rows",
+            "gauge",
+            "Read audit rows synced to the read journal and not yet moved into the audit log; it grows while the database refuses them.",
+        );
+        sample(&mut out, "kotopolku_audit_journal_rows", &[], &journal_rows.to_string());
+
+        family(
+            &mut out,
             "kotopolku_build_info",
             "gauge",
             "Always 1; the version label says which Kotopolku is running.",
@@ -402,6 +410,7 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     let text = state.metrics.render(
         state.services.database().pool_status(),
         state.services.audit_sink().queue_length(),
+        state.services.audit_sink().journal_rows(),
     );
     let mut response = text.into_response();
     response
@@ -444,7 +453,7 @@ mod tests {
             StatusCode::OK,
             Duration::from_millis(1),
         );
-        let text = metrics.render(POOL, 0);
+        let text = metrics.render(POOL, 0, 0);
         assert!(
             text.contains(r#"kotopolku_http_requests_total{method="GET",route="/odd\"route\\\n",status="200"} 1"#),
             "{text}"
@@ -464,7 +473,7 @@ mod tests {
                 Duration::from_millis(millis),
             );
         }
-        let text = metrics.render(POOL, 0);
+        let text = metrics.render(POOL, 0, 0);
         let buckets = lines_starting(
             &text,
             r#"kotopolku_http_request_duration_seconds_bucket{method="POST",route="/api/v1/customers","#,
@@ -529,7 +538,7 @@ mod tests {
             StatusCode::METHOD_NOT_ALLOWED,
             Duration::ZERO,
         );
-        let text = metrics.render(POOL, 0);
+        let text = metrics.render(POOL, 0, 0);
         drop(second);
         for line in [
             "kotopolku_http_requests_in_flight 1",
@@ -539,6 +548,7 @@ mod tests {
             "kotopolku_db_pool_connections{state=\"in_use\"} 2",
             "kotopolku_db_pool_max_connections 10",
             "kotopolku_audit_queue_length 0",
+            "kotopolku_audit_journal_rows 0",
             "kotopolku_http_requests_total{method=\"other\",route=\"unmatched\",status=\"405\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
@@ -556,10 +566,10 @@ mod tests {
             .unwrap_or_default();
         assert!(started > 1_600_000_000.0, "{started}");
         assert!(text.ends_with('\n'));
-        assert_eq!(metrics.render(POOL, 0).lines().count(), text.lines().count());
+        assert_eq!(metrics.render(POOL, 0, 0).lines().count(), text.lines().count());
         assert!(
             metrics
-                .render(POOL, 0)
+                .render(POOL, 0, 0)
                 .contains("kotopolku_http_requests_in_flight 0\n")
         );
     }
