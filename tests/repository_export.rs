@@ -9,6 +9,7 @@ use kotopolku_domain::directory::NewUser;
 use kotopolku_domain::process::RecordBody;
 use serde_json::{Value, json};
 
+use crate::access::audit_rows;
 use crate::on_both_backends;
 use crate::support::{As, TestApp};
 
@@ -152,10 +153,6 @@ fn ids(document: &Value, list: &str) -> Vec<String> {
         .iter()
         .map(|entry| entry["record_id"].as_str().expect("record_id").to_owned())
         .collect()
-}
-
-async fn audit_rows(app: &TestApp) -> Vec<AuditRow> {
-    crate::access::audit_rows(app).await
 }
 
 async fn a_supervisor_exports_the_units_records_of_the_period(app: &TestApp) {

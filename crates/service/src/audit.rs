@@ -1,9 +1,11 @@
 //! Writing the audit log: in the transaction of a change, or for reads and refusals through one
-//! writer task that commits many requests' rows together (group commit).
+//! writer thread that makes many requests' rows durable together. Without a read journal it
+//! commits them to the database (group commit); with one ([`crate::audit_journal`]) it syncs them to
+//! the journal, and a mover thread appends closed segments to the chain in large batches.
 //!
-//! A request that reads personal data waits until its audit rows are committed before it answers, so
-//! a read is never lost, also under load; sharing one commit among concurrent requests keeps the cost
-//! low. The log is only appended to: nothing in Kotopolku updates or deletes its rows.
+//! A request that reads personal data waits until its audit rows are durable before it answers, so
+//! a read is never lost, also under load; sharing one commit or sync among concurrent requests keeps
+//! the cost low. The log is only appended to: nothing in Kotopolku updates or deletes its rows.
 
 use std::collections::VecDeque;
 use std::path::Path;
