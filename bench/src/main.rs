@@ -18,6 +18,11 @@
 //! `statistics.rs`); `kotopolku-bench legacy-export` writes a synthetic legacy export for timing
 //! `kotopolku import customers` (see `legacy_export.rs` and `bench/import.sh`).
 
+/// The servers this process starts allocate as the `kotopolku` binary's do: the allocator changes
+/// what a request costs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod customer_page;
 mod legacy_export;
 mod load;
