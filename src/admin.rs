@@ -54,6 +54,20 @@ pub enum UsersCommand {
         /// User id.
         id: String,
     },
+    /// Enable a disabled user again and lift any sign-in lock.
+    Enable {
+        /// User id.
+        id: String,
+    },
+    /// Give a user who forgot their password a new one-time password (printed alone on the last
+    /// line) and end their sessions.
+    ResetSignIn {
+        /// User id.
+        id: String,
+        /// Also remove their two-factor sign-in (a lost phone): they enrol again at the next sign-in.
+        #[arg(long)]
+        second_factor: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +278,32 @@ pub async fn users(database_url: &str, command: UsersCommand) -> Result<ExitCode
         UsersCommand::Disable { id } => {
             let user = services.disable_user(&actor, &id).await.map_err(explain)?;
             println!("Disabled {}", user.email);
+        }
+        UsersCommand::Enable { id } => {
+            let user = services.enable_user(&actor, &id).await.map_err(explain)?;
+            println!("Enabled {}", user.email);
+        }
+        UsersCommand::ResetSignIn { id, second_factor } => {
+            let reset = services
+                .reset_sign_in(&actor, &id, second_factor)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Reset the sign-in of {}{}. Give them this one-time password over a safe channel; they choose \
+                 their own at their next sign-in{}:",
+                reset.user.email,
+                if second_factor {
+                    " and removed their two-factor sign-in"
+                } else {
+                    ""
+                },
+                if second_factor && reset.user.role.requires_second_factor() {
+                    " and enrol two-factor sign-in again"
+                } else {
+                    ""
+                }
+            );
+            println!("{}", reset.one_time_password);
         }
     }
     Ok(ExitCode::SUCCESS)

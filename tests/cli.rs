@@ -288,6 +288,29 @@ fn serve_and_migrate_work_on(backend: Backend) {
     let (code, stdout, _) = output(kotopolku().args(["users", "list", "--database-url", &test.url]));
     assert_eq!(code, 0);
     assert!(stdout.contains("maija@example.org\tcaseworker"), "{stdout}");
+    let maija = stdout
+        .lines()
+        .find(|line| line.contains("maija@example.org"))
+        .and_then(|line| line.split('\t').next())
+        .expect("maija's id")
+        .to_owned();
+    let (code, stdout, stderr) = output(kotopolku().args([
+        "users",
+        "reset-sign-in",
+        &maija,
+        "--second-factor",
+        "--database-url",
+        &test.url,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        last_line(&stdout).len(),
+        24,
+        "a new one-time password alone on the last line: {stdout}"
+    );
+    let (code, _, stderr) = output(kotopolku().args(["users", "enable", "no-such-user", "--database-url", &test.url]));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("not found") || stderr.contains("not_found"), "{stderr}");
 
     let started = Instant::now();
     let mut server = Server::start(&test.url);

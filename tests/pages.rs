@@ -21,6 +21,7 @@ on_both_backends!(
     a_caseworker_involves_a_county_and_ends_the_customership,
     a_supervisor_prints_what_is_held_about_a_customer,
     a_customer_who_moves_is_handed_over_through_the_pages,
+    a_supervisor_resets_a_caseworkers_sign_in_on_the_users_page,
 );
 
 const PASSWORD: &str = "a long enough demo password";
@@ -791,4 +792,68 @@ async fn a_customer_who_moves_is_handed_over_through_the_pages(app: &TestApp) {
     let page = receiver.get(&location(&taken)).await;
     assert!(page.text.contains("The customer was taken over."), "{}", page.text);
     assert_eq!(sender.get(&format!("/customers/{id}")).await.status, 404);
+}
+
+/// A caseworker who lost their phone: their supervisor resets their sign-in on the users page,
+/// reads the one-time password off it, and the caseworker signs in with it to choose a password
+/// and enrol a second factor again.
+async fn a_supervisor_resets_a_caseworkers_sign_in_on_the_users_page(app: &TestApp) {
+    let mut caseworker = signed_in(app, "unohtui@unit-a.example").await;
+    let mut supervisor = signed_in_as(app, "sari@unit-a.example", Role::Supervisor).await;
+    let users = app.get_as(As::SupervisorA, "/api/v1/users").await;
+    let id = users
+        .body
+        .as_array()
+        .and_then(|users| users.iter().find(|u| u["email"] == "unohtui@unit-a.example"))
+        .and_then(|u| u["id"].as_str())
+        .expect("listed")
+        .to_owned();
+    let page = supervisor.get("/admin/users").await;
+    let action = format!("action=\"/admin/users/{id}/reset-sign-in\"");
+    assert!(
+        page.text.contains(&action),
+        "a reset form for the caseworker: {}",
+        page.text
+    );
+    let csrf = hidden(&page.text, "_csrf").expect("a CSRF field");
+    let reply = supervisor
+        .post_form(
+            &format!("/admin/users/{id}/reset-sign-in"),
+            &[("_csrf", csrf.as_str()), ("second_factor", "on")],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert!(
+        reply.text.contains("The user&#39;s sign-in was reset") || reply.text.contains("The user's sign-in was reset"),
+        "{}",
+        reply.text
+    );
+    let one_time = reply
+        .text
+        .split("id=\"one-time-password\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the one-time password is shown")
+        .to_owned();
+    assert_eq!(one_time.len(), 24);
+
+    let refused = caseworker.get("/").await;
+    assert_eq!(refused.status, 303, "the old session has ended: {}", refused.text);
+    let mut again = Browser::new(app);
+    let reply = again
+        .post_form(
+            "/sign-in",
+            &[
+                ("email", "unohtui@unit-a.example"),
+                ("password", one_time.as_str()),
+                ("_next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (reply.status, location(&reply).as_str()),
+        (303, "/account/password"),
+        "{}",
+        reply.text
+    );
 }

@@ -7,13 +7,14 @@ use kotopolku_domain::totp::TotpSecret;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{Reply, TestApp, client_with_token, test_now};
+use crate::support::{As, Reply, TestApp, client_with_token, test_now};
 
 on_both_backends!(
     a_new_caseworker_signs_in_changes_password_and_enrols_totp,
     administrators_need_a_second_factor_and_analysts_do_not,
     every_failed_sign_in_gets_the_same_answer_and_accounts_lock,
     sessions_end_when_idle_at_their_limit_and_everywhere,
+    a_supervisor_resets_a_forgotten_password_and_a_lost_second_factor,
 );
 
 /// A browser-like client: it sends the session cookie and, when given, the CSRF token.
@@ -364,5 +365,119 @@ async fn administrators_need_a_second_factor_and_analysts_do_not(app: &TestApp) 
             )
             .await;
         assert_eq!(reply.body["stage"], stage, "{email}: {}", reply.body);
+    }
+}
+
+/// A caseworker who forgot their password and lost their phone gets back in through their
+/// supervisor: a one-time password, a password of their own, a new second factor. Whoever held
+/// their old session or password is out; another unit's supervisor cannot do it.
+async fn a_supervisor_resets_a_forgotten_password_and_a_lost_second_factor(app: &TestApp) {
+    let email = "unohtui@example.org";
+    let password = "pitkä ja hyvä salasana";
+    let (mut old_browser, old_secret) = enrolled(app, email).await;
+    let users = app.get_as(As::SupervisorA, "/api/v1/users").await;
+    let id = users
+        .body
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["email"] == email)
+        .expect("listed")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let reset = format!("/api/v1/users/{id}/reset-sign-in");
+
+    app.post_as(As::SupervisorB, &reset, &json!({"second_factor": true}))
+        .await
+        .assert_problem(404, "not_found");
+    let fields = app
+        .post_as(As::SupervisorA, &reset, &json!({"second_factr": true}))
+        .await
+        .assert_problem(422, "validation_failed");
+    assert_eq!(fields, ["second_factr"]);
+    let still = old_browser.get("/api/v1/auth/session").await;
+    assert_eq!(still.status, 200, "refused resets change nothing: {}", still.body);
+
+    let reply = app
+        .post_as(As::SupervisorA, &reset, &json!({"second_factor": true}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["user"]["totp_enabled"], false);
+    let one_time = reply.body["one_time_password"].as_str().expect("password").to_owned();
+    assert_eq!(one_time.len(), 24);
+
+    old_browser
+        .get("/api/v1/auth/session")
+        .await
+        .assert_problem(401, "unauthenticated");
+    let mut browser = Browser::new(app);
+    browser
+        .sign_in(email, password, Some(code_now(&old_secret, 0)))
+        .await
+        .assert_problem(401, "invalid_credentials");
+    let reply = browser.sign_in(email, &one_time, None).await;
+    assert_eq!(reply.body["stage"], "password_change", "{}", reply.body);
+    let reply = browser
+        .post(
+            "/api/v1/auth/password",
+            &json!({"current_password": one_time, "new_password": "uusi pitkä salasana"}),
+        )
+        .await;
+    assert_eq!(
+        reply.body["stage"], "totp_enrolment",
+        "a new second factor: {}",
+        reply.body
+    );
+    let secret = browser.post("/api/v1/auth/totp/enrol", &json!({})).await.body["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    assert_ne!(secret, old_secret);
+    let reply = browser
+        .post("/api/v1/auth/totp/confirm", &json!({"code": code_now(&secret, 0)}))
+        .await;
+    assert_eq!(reply.body["stage"], "full", "{}", reply.body);
+
+    // Disabled and enabled again: signing in works as before, with the same password and factor.
+    let disabled = app
+        .post_as(As::SupervisorA, &format!("/api/v1/users/{id}/disable"), &json!({}))
+        .await;
+    assert_eq!(disabled.body["disabled"], true, "{}", disabled.body);
+    app.post_as(As::SupervisorB, &format!("/api/v1/users/{id}/enable"), &json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    let enabled = app
+        .post_as(As::SupervisorA, &format!("/api/v1/users/{id}/enable"), &json!({}))
+        .await;
+    assert_eq!(enabled.body["disabled"], false, "{}", enabled.body);
+    let reply = Browser::new(app)
+        .sign_in(email, "uusi pitkä salasana", Some(code_now(&secret, 30)))
+        .await;
+    assert_eq!(reply.body["stage"], "full", "{}", reply.body);
+
+    app.services.audit_sink().flush().await.expect("flush");
+    for action in [
+        "user.reset_password",
+        "user.reset_second_factor",
+        "user.disable",
+        "user.enable",
+    ] {
+        let rows = kotopolku_store::audit::query(
+            &app.database.db,
+            &kotopolku_store::audit::AuditFilter {
+                action: Some(action.into()),
+                outcome: Some("success".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+        assert!(
+            rows.iter()
+                .any(|row| row.entry.target_id.as_deref() == Some(id.as_str())),
+            "{action} of the user is in the audit log"
+        );
     }
 }

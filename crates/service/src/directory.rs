@@ -194,25 +194,7 @@ impl Services {
 
     /// Disables a user and ends their sessions.
     pub async fn disable_user(&self, actor: &Actor, user_id: &str) -> Result<User, ServiceError> {
-        let grant = self
-            .authorize(actor, Action::UserManage, Target::of("user", user_id))
-            .await?;
-        let mut record = store::user_by_id(&self.db, user_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        if let Some(grant) = grant
-            && grant.scope == Scope::OwnOrganisation
-            && actor.organisation_id.as_deref() != Some(record.organisation_id.as_str())
-        {
-            return Err(self
-                .refuse(
-                    actor,
-                    Action::UserManage,
-                    Target::of("user", user_id),
-                    ServiceError::NotFound,
-                )
-                .await);
-        }
+        let mut record = self.managed_user(actor, user_id, false).await?;
         record.disabled = true;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
@@ -221,6 +203,89 @@ impl Services {
         audit::record_success(&mut tx, actor, "user.disable", Target::of("user", user_id), now).await?;
         tx.commit().await?;
         Ok(record.user()?)
+    }
+
+    /// Enables a disabled user again, lifting any sign-in lock; their password and second factor
+    /// are as they were.
+    pub async fn enable_user(&self, actor: &Actor, user_id: &str) -> Result<User, ServiceError> {
+        let mut record = self.managed_user(actor, user_id, false).await?;
+        record.disabled = false;
+        record.failed_sign_ins = 0;
+        record.locked_until = None;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        store::update_user_security(&mut tx, &record).await?;
+        audit::record_success(&mut tx, actor, "user.enable", Target::of("user", user_id), now).await?;
+        tx.commit().await?;
+        Ok(record.user()?)
+    }
+
+    /// Gives a user who forgot their password a one-time password, as at their creation, and
+    /// with `second_factor` also removes their two-factor sign-in (a lost phone), so that they
+    /// enrol again at their next sign-in. Lifts any sign-in lock and ends their sessions. A
+    /// supervisor may do this for the caseworkers and supervisors of their own unit only: the
+    /// one-time password lets whoever holds it sign in as the user.
+    pub async fn reset_sign_in(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        second_factor: bool,
+    ) -> Result<CreatedUser, ServiceError> {
+        let mut record = self.managed_user(actor, user_id, true).await?;
+        let one_time_password = random_hex(12)?;
+        record.password_hash = hash_password(one_time_password.clone()).await?;
+        record.password_must_change = true;
+        record.failed_sign_ins = 0;
+        record.locked_until = None;
+        if second_factor {
+            record.totp_secret = None;
+            record.totp_enabled = false;
+            record.totp_last_step = None;
+        }
+        let now = self.clock.now();
+        let target = Target::of("user", user_id);
+        let mut tx = self.db.begin().await?;
+        store::update_user_security(&mut tx, &record).await?;
+        store::revoke_sessions(&mut tx, None, Some(user_id), now).await?;
+        audit::record_success(&mut tx, actor, "user.reset_password", target, now).await?;
+        if second_factor {
+            audit::record_success(&mut tx, actor, "user.reset_second_factor", target, now).await?;
+        }
+        tx.commit().await?;
+        Ok(CreatedUser {
+            user: record.user()?,
+            one_time_password,
+        })
+    }
+
+    /// The user `user_id` if `actor` may manage them: any user for administrators, their own
+    /// unit's for supervisors (with `credentials`, its caseworkers and supervisors only, as those
+    /// are the users a supervisor may create). Another unit's user is not found, as a missing one.
+    async fn managed_user(&self, actor: &Actor, user_id: &str, credentials: bool) -> Result<UserRecord, ServiceError> {
+        let target = Target::of("user", user_id);
+        let grant = self.authorize(actor, Action::UserManage, target).await?;
+        let record = store::user_by_id(&self.db, user_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !grant.is_some_and(|grant| grant.scope == Scope::OwnOrganisation) {
+            return Ok(record);
+        }
+        if actor.organisation_id.as_deref() != Some(record.organisation_id.as_str()) {
+            return Err(self
+                .refuse(actor, Action::UserManage, target, ServiceError::NotFound)
+                .await);
+        }
+        if credentials && !matches!(record.user()?.role, Role::Caseworker | Role::Supervisor) {
+            return Err(self
+                .refuse(
+                    actor,
+                    Action::UserManage,
+                    target,
+                    ServiceError::forbidden("a supervisor may reset the sign-in of caseworkers and supervisors only"),
+                )
+                .await);
+        }
+        Ok(record)
     }
 
     /// Creates an API token bound to an organisation and a role, valid for `days` days.

@@ -166,6 +166,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/users", get(api::admin::users).post(api::admin::create_user))
         .route("/users/{id}/disable", post(api::admin::disable_user))
+        .route("/users/{id}/enable", post(api::admin::enable_user))
+        .route("/users/{id}/reset-sign-in", post(api::admin::reset_sign_in))
         .route("/tokens", get(api::admin::tokens).post(api::admin::create_token))
         .route("/tokens/{id}/revoke", post(api::admin::revoke_token))
         .route("/audit", get(api::admin::audit));

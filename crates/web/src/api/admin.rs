@@ -82,6 +82,49 @@ pub async fn disable_user(
     Ok(Json(state.services.disable_user(&actor, &id).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/enable", tag = "administration",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "Enabled; any sign-in lock lifted", body = User),
+        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(state.services.enable_user(&actor, &id).await?))
+}
+
+/// What a sign-in reset removes besides the password.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInReset {
+    /// Also remove the user's two-factor sign-in (a lost phone): they enrol again at their next
+    /// sign-in.
+    #[serde(default)]
+    pub second_factor: bool,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/reset-sign-in", tag = "administration",
+    params(("id" = String, Path, description = "User id")),
+    request_body = SignInReset,
+    responses((status = 200, description = "A new one-time password; the user's sessions ended", body = CreatedUser),
+        (status = 403, description = "A supervisor resetting a user who is not a caseworker or supervisor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn reset_sign_in(
+    State(state): State<AppState>,
+    RequestActor(actor): RequestActor,
+    Path(id): Path<String>,
+    ApiJson(reset): ApiJson<SignInReset>,
+) -> Result<Json<CreatedUser>, ApiError> {
+    Ok(Json(
+        state.services.reset_sign_in(&actor, &id, reset.second_factor).await?,
+    ))
+}
+
 /// A new API token.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

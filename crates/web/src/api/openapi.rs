@@ -74,6 +74,8 @@ use super::{
         admin::users,
         admin::create_user,
         admin::disable_user,
+        admin::enable_user,
+        admin::reset_sign_in,
         admin::tokens,
         admin::create_token,
         admin::revoke_token,

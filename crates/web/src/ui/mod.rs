@@ -91,6 +91,8 @@ pub fn router() -> Router<AppState> {
         .route("/statistics", get(pages::statistics::show))
         .route("/admin/users", get(pages::admin::users).post(pages::admin::create_user))
         .route("/admin/users/{id}/disable", post(pages::admin::disable_user))
+        .route("/admin/users/{id}/enable", post(pages::admin::enable_user))
+        .route("/admin/users/{id}/reset-sign-in", post(pages::admin::reset_sign_in))
         .route("/assets/app.css", get(pages::assets::css))
         .route("/assets/htmx.min.js", get(pages::assets::htmx))
         .route("/assets/app.js", get(pages::assets::app_js))

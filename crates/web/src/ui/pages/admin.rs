@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use kotopolku_domain::access::Role;
 use kotopolku_domain::directory::NewUser;
 use kotopolku_service::ServiceError;
 
@@ -22,6 +23,9 @@ struct UserRow {
     organisation: String,
     totp: String,
     disabled: bool,
+    /// Whether the viewer may give this user a new one-time password (a supervisor: their
+    /// unit's caseworkers and supervisors).
+    can_reset: bool,
 }
 
 #[derive(Template)]
@@ -32,8 +36,10 @@ struct UsersPage {
     form: Form,
     organisations: Vec<(String, String)>,
     roles: Vec<(String, String)>,
-    /// The new user's e-mail and one-time password, shown once.
+    /// The new or reset user's e-mail and one-time password, shown once.
     created: Option<(String, String)>,
+    /// `created` is a reset user's, not a new one's.
+    reset: bool,
 }
 
 async fn users_page(
@@ -41,6 +47,7 @@ async fn users_page(
     user: &PageUser,
     form: Form,
     created: Option<(String, String)>,
+    reset: bool,
     status: StatusCode,
 ) -> Response {
     let tr = user.tr;
@@ -66,6 +73,7 @@ async fn users_page(
             organisation: org_name(&u.organisation_id),
             totp: tr.label("yes-no", &u.totp_enabled.to_string()),
             disabled: u.disabled,
+            can_reset: user.actor.role == Some(Role::Admin) || matches!(u.role, Role::Caseworker | Role::Supervisor),
         })
         .collect();
     let mut org_choices: Vec<(String, String)> = organisations.iter().map(|o| (o.id.clone(), o.name.clone())).collect();
@@ -81,6 +89,7 @@ async fn users_page(
         organisations: org_choices,
         roles: enumeration(tr, "role"),
         created,
+        reset,
     };
     html(status, &page_data)
 }
@@ -90,7 +99,7 @@ pub async fn users(State(state): State<AppState>, user: PageUser) -> Response {
     if let Some(org) = &user.actor.organisation_id {
         form.set("organisation_id", org.clone());
     }
-    users_page(&state, &user, form, None, StatusCode::OK).await
+    users_page(&state, &user, form, None, false, StatusCode::OK).await
 }
 
 pub async fn create_user(State(state): State<AppState>, PageForm { user, form: data }: PageForm) -> Response {
@@ -100,7 +109,7 @@ pub async fn create_user(State(state): State<AppState>, PageForm { user, form: d
         Ok(new) => new,
         Err(violations) => {
             form.add_violations(&violations);
-            return users_page(&state, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return users_page(&state, &user, form, None, false, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     match state.services.create_user(&user.actor, &new).await {
@@ -114,17 +123,18 @@ pub async fn create_user(State(state): State<AppState>, PageForm { user, form: d
                 &user,
                 fresh,
                 Some((created.user.email, created.one_time_password)),
+                false,
                 StatusCode::CREATED,
             )
             .await
         }
         Err(ServiceError::Validation(violations)) => {
             form.add_violations(&violations);
-            users_page(&state, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            users_page(&state, &user, form, None, false, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => {
             let status = form.add_problem(&Problem::from(error));
-            users_page(&state, &user, form, None, status).await
+            users_page(&state, &user, form, None, false, status).await
         }
     }
 }
@@ -136,6 +146,45 @@ pub async fn disable_user(
 ) -> Response {
     match state.services.disable_user(&user.actor, &id).await {
         Ok(_) => see_other("/admin/users"),
+        Err(error) => error_page(&user, error),
+    }
+}
+
+pub async fn enable_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm { user, .. }: PageForm,
+) -> Response {
+    match state.services.enable_user(&user.actor, &id).await {
+        Ok(_) => see_other("/admin/users"),
+        Err(error) => error_page(&user, error),
+    }
+}
+
+/// A new one-time password for a user who forgot theirs (and, if asked, no second factor): shown
+/// once on the users page, as a new user's is.
+pub async fn reset_sign_in(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PageForm { user, form: data }: PageForm,
+) -> Response {
+    let second_factor = data.get("second_factor").is_some();
+    match state.services.reset_sign_in(&user.actor, &id, second_factor).await {
+        Ok(reset) => {
+            let mut form = Form::new(user.tr);
+            if let Some(org) = &user.actor.organisation_id {
+                form.set("organisation_id", org.clone());
+            }
+            users_page(
+                &state,
+                &user,
+                form,
+                Some((reset.user.email, reset.one_time_password)),
+                true,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(error) => error_page(&user, error),
     }
 }
