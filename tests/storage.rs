@@ -192,6 +192,62 @@ async fn the_audit_writer_appends_after_its_head_only_while_it_is_the_head(backe
     test.finish().await;
 }
 
+/// While another transaction holds the audit chain for seconds (a long lock), reads go on: their
+/// rows wait in the read journal, beyond eight segments on disk only, and reach the chain whole
+/// and in order once the lock is gone.
+async fn read_rows_wait_in_the_journal_while_the_chain_is_held(backend: Backend) {
+    /// More than the eight segments kept in memory: the rest are read back from their files.
+    const SEGMENTS: usize = 11;
+    let test = TestDatabase::new(backend).await;
+    let db = &test.db;
+    let dir = std::env::temp_dir().join(format!("kotopolku-journal-held-{}", uuid::Uuid::new_v4().simple()));
+    let services = kotopolku_service::Services::new(db.clone(), kotopolku_service::Clock::system())
+        .with_audit_journal(&dir)
+        .await
+        .expect("journal");
+    let sink = services.audit_sink();
+    let segment_files = || {
+        std::fs::read_dir(&dir)
+            .expect("journal folder")
+            .filter(|item| {
+                item.as_ref()
+                    .is_ok_and(|item| item.file_name().to_string_lossy().ends_with(".jsonl"))
+            })
+            .count()
+    };
+
+    let mut held = db.begin().await.expect("begin");
+    audit::append(&mut held, &read_entries("held", 1))
+        .await
+        .expect("hold the chain");
+    for n in 0..SEGMENTS {
+        sink.record(read_entries(&format!("read{n}"), 2))
+            .await
+            .expect("a read is acknowledged while the chain is held");
+        // A segment closes half a second after its first row.
+        tokio::time::sleep(std::time::Duration::from_millis(550)).await;
+    }
+    assert_eq!(sink.journal_rows(), 2 * SEGMENTS, "every row waits in the journal");
+    assert_eq!(segment_files(), SEGMENTS, "each segment waits in its file");
+    held.commit().await.expect("the holder commits");
+
+    sink.flush().await.expect("flush");
+    assert_eq!(sink.journal_rows(), 0);
+    assert_eq!(segment_files(), 0, "moved segments are deleted");
+    let mut expected = vec!["held-0".to_owned()];
+    for n in 0..SEGMENTS {
+        expected.extend([format!("read{n}-0"), format!("read{n}-1")]);
+    }
+    assert_eq!(audit_rows(db).await, expected);
+    match kotopolku_service::audit::verify(db).await.expect("verify") {
+        ChainReport::Intact { rows } => assert_eq!(rows, 1 + 2 * SEGMENTS as i64),
+        broken => panic!("the chain broke: {broken:?}"),
+    }
+    drop(services);
+    let _ = std::fs::remove_dir_all(&dir);
+    test.finish().await;
+}
+
 #[tokio::test]
 async fn sqlite_url_for_memory_is_refused() {
     let error = Database::connect("sqlite::memory:").await.expect_err("refused");
@@ -222,4 +278,5 @@ storage_tests!(
     customers_read_back_exactly_what_was_written,
     an_uncommitted_transaction_leaves_nothing,
     the_audit_writer_appends_after_its_head_only_while_it_is_the_head,
+    read_rows_wait_in_the_journal_while_the_chain_is_held,
 );

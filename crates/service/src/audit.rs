@@ -96,7 +96,7 @@ impl AuditSink {
         journal.continue_after(moved_through);
         let journal_rows = Arc::new(AtomicUsize::new(0));
         if !leftovers.is_empty() {
-            let rows: usize = leftovers.iter().map(|s| s.entries.len()).sum();
+            let rows: usize = leftovers.iter().map(|s| s.rows).sum();
             journal_rows.fetch_add(rows, Ordering::Relaxed);
             tracing::info!(
                 rows,
@@ -106,25 +106,33 @@ impl AuditSink {
         }
         let (sender, receiver) = mpsc::channel(4096);
         let (to_mover, moves) = mpsc::unbounded_channel();
-        let mut mover = Mover {
+        let loaded = Arc::new(AtomicUsize::new(0));
+        let mover = Mover {
             dir: journal.dir().to_owned(),
             key,
             moved_through,
-            backlog: VecDeque::new(),
+            backlog: leftovers
+                .iter()
+                .map(|leftover| Waiting::OnDisk {
+                    number: leftover.number,
+                })
+                .collect(),
             journal_rows: journal_rows.clone(),
+            loaded: loaded.clone(),
         };
-        for segment in leftovers {
-            mover.push(segment);
-        }
         on_thread("audit-mover", true, async move {
             let db = db.dedicated_connection();
             mover.run(&db, moves).await;
             db.close().await;
         });
+        let handover = Handover {
+            mover: to_mover,
+            loaded,
+        };
         on_thread(
             "audit-writer",
             false,
-            write_to_journal(journal, receiver, to_mover, journal_rows.clone()),
+            write_to_journal(journal, receiver, handover, journal_rows.clone()),
         );
         Ok(Self { sender, journal_rows })
     }
@@ -259,8 +267,39 @@ async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
 /// What the journal's writer hands its mover.
 enum Move {
     Segment(Segment),
+    /// A closed segment whose rows the mover reads back from its file: enough segments wait in
+    /// memory already.
+    OnDisk(u64),
     /// Answered once every segment before it is in the chain (a flush).
     Barrier(oneshot::Sender<Result<(), String>>),
+}
+
+/// The writer's side of the mover: the channel, and how many segments with their rows are on
+/// their way or waiting, which the writer keeps under [`SEGMENTS_IN_MEMORY`] while the database
+/// is slow or refuses the mover, so that memory does not grow with the outage.
+struct Handover {
+    mover: mpsc::UnboundedSender<Move>,
+    loaded: Arc<AtomicUsize>,
+}
+
+impl Handover {
+    fn send(&self, message: Move) {
+        // If the mover has stopped, the segment stays on disk for the next start.
+        let _ = self.mover.send(message);
+    }
+
+    /// Closes the journal's current segment, if it has rows, and hands it to the mover.
+    fn close_segment(&self, journal: &mut Journal) {
+        let Some(segment) = journal.rotate() else {
+            return;
+        };
+        if self.loaded.load(Ordering::Acquire) >= SEGMENTS_IN_MEMORY {
+            self.send(Move::OnDisk(segment.number));
+        } else {
+            self.loaded.fetch_add(1, Ordering::AcqRel);
+            self.send(Move::Segment(segment));
+        }
+    }
 }
 
 /// The writer with a journal: appends each batch to the journal, syncs it, answers its requests,
@@ -268,7 +307,7 @@ enum Move {
 async fn write_to_journal(
     mut journal: Journal,
     mut receiver: mpsc::Receiver<Job>,
-    mover: mpsc::UnboundedSender<Move>,
+    mover: Handover,
     journal_rows: Arc<AtomicUsize>,
 ) {
     let mut segment_started: Option<tokio::time::Instant> = None;
@@ -281,7 +320,7 @@ async fn write_to_journal(
             Ok(Some(job)) => job,
             Ok(None) => break,
             Err(_elapsed) => {
-                hand_over(&mut journal, &mover);
+                mover.close_segment(&mut journal);
                 segment_started = None;
                 continue;
             }
@@ -312,7 +351,7 @@ async fn write_to_journal(
         if result.is_err() {
             // Part of the batch may be in the file: the next append starts a new one, so that a
             // torn line stays the last of its segment, where reading the journal leaves it out.
-            hand_over(&mut journal, &mover);
+            mover.close_segment(&mut journal);
             segment_started = None;
         }
         if segment_started.is_none() && journal.pending() > 0 {
@@ -322,26 +361,19 @@ async fn write_to_journal(
             let _ = done.send(result.clone());
         }
         if !flushes.is_empty() || journal.pending() >= SEGMENT_ROWS {
-            hand_over(&mut journal, &mover);
+            mover.close_segment(&mut journal);
             segment_started = None;
         }
         for done in flushes {
-            let _ = mover.send(Move::Barrier(done));
+            mover.send(Move::Barrier(done));
         }
     }
-    hand_over(&mut journal, &mover);
+    mover.close_segment(&mut journal);
 }
 
-fn hand_over(journal: &mut Journal, mover: &mpsc::UnboundedSender<Move>) {
-    if let Some(segment) = journal.rotate() {
-        // If the mover has stopped, the segment stays on disk for the next start.
-        let _ = mover.send(Move::Segment(segment));
-    }
-}
-
-/// Most closed segments the mover keeps in memory while they wait (the database refusing them);
-/// later ones wait on disk only and are read back in their turn, so that an outage of the
-/// database does not grow the server's memory without end.
+/// Most closed segments kept in memory with their rows on their way to the chain (the database
+/// slow or refusing them); later ones wait on disk only and are read back in their turn, so that
+/// an outage of the database does not grow the server's memory without end.
 const SEGMENTS_IN_MEMORY: usize = 8;
 
 /// A closed segment waiting for the mover.
@@ -359,17 +391,11 @@ struct Mover {
     /// Segments not yet in the chain, oldest first.
     backlog: VecDeque<Waiting>,
     journal_rows: Arc<AtomicUsize>,
+    /// Segments handed over with their rows and not yet moved (see [`Handover`]).
+    loaded: Arc<AtomicUsize>,
 }
 
 impl Mover {
-    fn push(&mut self, segment: Segment) {
-        self.backlog.push_back(if self.backlog.len() < SEGMENTS_IN_MEMORY {
-            Waiting::Loaded(segment)
-        } else {
-            Waiting::OnDisk { number: segment.number }
-        });
-    }
-
     async fn run(mut self, db: &Database, mut moves: mpsc::UnboundedReceiver<Move>) {
         let mut last_error = self.move_backlog(db).await;
         loop {
@@ -386,7 +412,11 @@ impl Mover {
             };
             match next {
                 Some(Move::Segment(segment)) => {
-                    self.push(segment);
+                    self.backlog.push_back(Waiting::Loaded(segment));
+                    last_error = self.move_backlog(db).await;
+                }
+                Some(Move::OnDisk(number)) => {
+                    self.backlog.push_back(Waiting::OnDisk { number });
                     last_error = self.move_backlog(db).await;
                 }
                 Some(Move::Barrier(done)) => {
@@ -403,6 +433,7 @@ impl Mover {
     /// Moves the backlog's segments until it is empty or one fails (the error, kept for retrying).
     async fn move_backlog(&mut self, db: &Database) -> Option<String> {
         while let Some(waiting) = self.backlog.pop_front() {
+            let was_loaded = matches!(waiting, Waiting::Loaded(_));
             let segment = match waiting {
                 Waiting::Loaded(segment) => segment,
                 Waiting::OnDisk { number } => match audit_journal::read_segment(&self.dir, number) {
@@ -416,8 +447,15 @@ impl Mover {
             };
             if let Err(error) = self.move_segment(db, &segment).await {
                 tracing::error!(%error, segment = segment.number, "moving audit journal rows into the chain failed");
-                self.backlog.push_front(Waiting::Loaded(segment));
+                self.backlog.push_front(if was_loaded {
+                    Waiting::Loaded(segment)
+                } else {
+                    Waiting::OnDisk { number: segment.number }
+                });
                 return Some(format!("moving the audit journal into the chain: {error}"));
+            }
+            if was_loaded {
+                self.loaded.fetch_sub(1, Ordering::AcqRel);
             }
             // Saturating: a segment read back may hold whole lines of an append that failed, which
             // were never counted.

@@ -33,6 +33,14 @@ pub struct Segment {
     pub entries: Vec<AuditEntry>,
 }
 
+/// A segment a previous process left behind: its rows are read back when their turn comes to be
+/// moved, so that a long backlog is not held in memory all at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leftover {
+    pub number: u64,
+    pub rows: usize,
+}
+
 /// Why a journal could not be opened or read.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -74,9 +82,10 @@ pub struct Journal {
 impl Journal {
     /// Opens (creating if need be) the journal in `dir`, and returns it with the segments a previous
     /// process left behind, oldest first: rows acknowledged to readers that may not be in the chain
-    /// yet. A segment's torn last line (a crash during an append that was never acknowledged) is
-    /// left out; any other unreadable line is an error naming it.
-    pub fn open(dir: &Path) -> Result<(Self, Vec<Segment>), JournalError> {
+    /// yet. Each is read through once here, so that a damaged one stops the start: a segment's
+    /// torn last line (a crash during an append that was never acknowledged) is left out; any other
+    /// unreadable line is an error naming it.
+    pub fn open(dir: &Path) -> Result<(Self, Vec<Leftover>), JournalError> {
         // Who read which customer: readable by the service's user only.
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -98,9 +107,9 @@ impl Journal {
         let id = read_or_create_id(dir)?;
         let mut leftovers = Vec::new();
         for (number, path) in segment_files(dir)? {
-            leftovers.push(Segment {
+            leftovers.push(Leftover {
                 number,
-                entries: read_segment_file(&path)?,
+                rows: read_segment_file(&path)?.len(),
             });
         }
         let last = leftovers.last().map_or(0, |s| s.number);
@@ -315,6 +324,10 @@ mod tests {
 
         let (journal, leftovers) = Journal::open(&dir).unwrap();
         assert_eq!(journal.id(), id, "the journal keeps its identity");
+        assert_eq!(
+            leftovers,
+            [Leftover { number: 1, rows: 2 }, Leftover { number: 2, rows: 1 }]
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -327,12 +340,16 @@ mod tests {
                 );
             }
         }
-        let actions: Vec<Vec<&str>> = leftovers
+        let segments: Vec<Vec<AuditEntry>> = leftovers
             .iter()
-            .map(|s| s.entries.iter().map(|e| e.action.as_str()).collect())
+            .map(|leftover| read_segment(&dir, leftover.number).unwrap())
+            .collect();
+        let actions: Vec<Vec<&str>> = segments
+            .iter()
+            .map(|entries| entries.iter().map(|e| e.action.as_str()).collect())
             .collect();
         assert_eq!(actions, [vec!["customer.read", "record.read"], vec!["customer.search"]]);
-        assert_eq!(leftovers[0].entries[0], entry("customer.read"));
+        assert_eq!(segments[0][0], entry("customer.read"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -347,11 +364,8 @@ mod tests {
         file.write_all(b"{\"occurred_at\":\"2026-11").unwrap();
         drop(file);
         let (_, leftovers) = Journal::open(&dir).unwrap();
-        assert_eq!(
-            leftovers[0].entries.len(),
-            1,
-            "the torn line is dropped, the whole one kept"
-        );
+        assert_eq!(leftovers[0].rows, 1, "the torn line is dropped, the whole one kept");
+        assert_eq!(read_segment(&dir, 1).unwrap().len(), 1);
 
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.insert_str(0, "{\"occurred_at\": 5}\n");
