@@ -370,6 +370,13 @@ pub fn grant_for(role: Role, action: Action) -> Option<&'static Grant> {
     POLICY.iter().find(|g| g.role == role && g.action == action)
 }
 
+/// Whether user management within `scope` may give a user of `role` a password to sign in with
+/// (create them, or reset their sign-in): a unit's supervisor only for its caseworkers and
+/// supervisors, as whoever holds a one-time password can sign in as that user.
+pub fn may_issue_sign_in(scope: Scope, role: Role) -> bool {
+    scope != Scope::OwnOrganisation || matches!(role, Role::Caseworker | Role::Supervisor)
+}
+
 /// The scope in which `role` sees customers at all: that of its read grant. A customer outside it
 /// answers "not found", whatever the action, so that existence does not leak.
 pub fn customer_visibility(role: Role) -> Option<Scope> {

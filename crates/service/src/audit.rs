@@ -149,21 +149,14 @@ impl AuditSink {
     /// and before the log is read.
     pub async fn flush(&self) -> Result<(), ServiceError> {
         let (done, committed) = oneshot::channel();
-        if self
-            .sender
-            .send(Job {
-                entries: Vec::new(),
-                done,
-            })
-            .await
-            .is_err()
-        {
+        let job = Job {
+            entries: Vec::new(),
+            done,
+        };
+        if self.sender.send(job).await.is_err() {
             return Ok(()); // The writer has stopped: nothing is queued.
         }
-        committed
-            .await
-            .map_err(|_| ServiceError::Internal("the audit writer has stopped".into()))?
-            .map_err(|e| ServiceError::Internal(format!("audit write failed: {e}")))
+        outcome(committed.await)
     }
 
     /// Requests whose read rows wait in the queue for the writer (a gauge for the metrics).
@@ -186,12 +179,20 @@ impl AuditSink {
         self.sender
             .send(Job { entries, done })
             .await
-            .map_err(|_| ServiceError::Internal("the audit writer has stopped".into()))?;
-        committed
-            .await
-            .map_err(|_| ServiceError::Internal("the audit writer has stopped".into()))?
-            .map_err(|e| ServiceError::Internal(format!("audit write failed: {e}")))
+            .map_err(|_| writer_stopped())?;
+        outcome(committed.await)
     }
+}
+
+fn writer_stopped() -> ServiceError {
+    ServiceError::Internal("the audit writer has stopped".into())
+}
+
+/// What the writer answered a job.
+fn outcome(answer: Result<Result<(), String>, oneshot::error::RecvError>) -> Result<(), ServiceError> {
+    answer
+        .map_err(|_| writer_stopped())?
+        .map_err(|e| ServiceError::Internal(format!("audit write failed: {e}")))
 }
 
 /// Runs `work` on a thread of its own, on a runtime of its own. Not a task among the requests':

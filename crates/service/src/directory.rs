@@ -1,7 +1,7 @@
 //! Administration: organisations, users, API tokens, county involvements, and reading the audit log.
 
 use chrono::{DateTime, Utc};
-use kotopolku_domain::access::{Action, OrganisationKind, Role, Scope};
+use kotopolku_domain::access::{Action, OrganisationKind, Role, Scope, grant_for, may_issue_sign_in};
 use kotopolku_domain::actor::Actor;
 use kotopolku_domain::audit::{AuditRow, Outcome};
 use kotopolku_domain::directory::{ApiToken, CountyInvolvement, NewOrganisation, NewUser, Organisation, User};
@@ -153,7 +153,7 @@ impl Services {
                     "no such organisation",
                 ));
             }
-            if !matches!(new.role, Role::Caseworker | Role::Supervisor) {
+            if !may_issue_sign_in(grant.scope, new.role) {
                 return Err(self
                     .refuse(
                         actor,
@@ -258,6 +258,19 @@ impl Services {
         })
     }
 
+    /// Whether `actor` may reset the sign-in of `user` (for pages, to offer it only where
+    /// [`Services::reset_sign_in`] would allow it).
+    pub fn may_reset_sign_in(&self, actor: &Actor, user: &User) -> bool {
+        match actor.role.and_then(|role| grant_for(role, Action::UserManage)) {
+            Some(grant) => {
+                may_issue_sign_in(grant.scope, user.role)
+                    && (grant.scope != Scope::OwnOrganisation
+                        || actor.organisation_id.as_deref() == Some(user.organisation_id.as_str()))
+            }
+            None => false,
+        }
+    }
+
     /// The user `user_id` if `actor` may manage them: any user for administrators, their own
     /// unit's for supervisors (with `credentials`, its caseworkers and supervisors only, as those
     /// are the users a supervisor may create). Another unit's user is not found, as a missing one.
@@ -267,15 +280,16 @@ impl Services {
         let record = store::user_by_id(&self.db, user_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if !grant.is_some_and(|grant| grant.scope == Scope::OwnOrganisation) {
+        let Some(scope) = grant.map(|grant| grant.scope) else {
             return Ok(record);
-        }
-        if actor.organisation_id.as_deref() != Some(record.organisation_id.as_str()) {
+        };
+        if scope == Scope::OwnOrganisation && actor.organisation_id.as_deref() != Some(record.organisation_id.as_str())
+        {
             return Err(self
                 .refuse(actor, Action::UserManage, target, ServiceError::NotFound)
                 .await);
         }
-        if credentials && !matches!(record.user()?.role, Role::Caseworker | Role::Supervisor) {
+        if credentials && !may_issue_sign_in(scope, record.user()?.role) {
             return Err(self
                 .refuse(
                     actor,

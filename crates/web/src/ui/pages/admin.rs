@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use kotopolku_domain::access::Role;
 use kotopolku_domain::directory::NewUser;
 use kotopolku_service::ServiceError;
 
@@ -73,7 +72,7 @@ async fn users_page(
             organisation: org_name(&u.organisation_id),
             totp: tr.label("yes-no", &u.totp_enabled.to_string()),
             disabled: u.disabled,
-            can_reset: user.actor.role == Some(Role::Admin) || matches!(u.role, Role::Caseworker | Role::Supervisor),
+            can_reset: state.services.may_reset_sign_in(&user.actor, u),
         })
         .collect();
     let mut org_choices: Vec<(String, String)> = organisations.iter().map(|o| (o.id.clone(), o.name.clone())).collect();
