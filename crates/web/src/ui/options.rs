@@ -141,35 +141,46 @@ pub fn code_label(tr: Tr, name: CodeListName, code: &str) -> String {
 }
 
 /// The wellbeing services county a municipality entry belongs to: (code, name).
-fn county_of(tr: Tr, entry: &code_lists::CodeEntry) -> Option<(String, String)> {
+fn county_of(language: UiLanguage, entry: &code_lists::CodeEntry) -> Option<(String, String)> {
     let county = entry.attributes.get("wellbeing_county")?;
     let code = county.get("code")?.as_str()?;
-    let name = county.get(tr.lang.code()).and_then(|n| n.as_str()).unwrap_or(code);
+    let name = county.get(language.code()).and_then(|n| n.as_str()).unwrap_or(code);
     Some((code.to_owned(), name.to_owned()))
 }
 
 /// The wellbeing services counties, from the municipalities' areas: (code, name), by name.
 pub fn counties(tr: Tr) -> Vec<(String, String)> {
-    let mut counties: Vec<(String, String)> = Vec::new();
-    for county in code_lists::list(CodeListName::Municipalities)
-        .entries
-        .iter()
-        .filter_map(|entry| county_of(tr, entry))
-    {
-        if !counties.iter().any(|(c, _)| *c == county.0) {
-            counties.push(county);
-        }
-    }
-    counties.sort_by_key(|(_, name)| name.to_lowercase());
-    counties
+    counties_in(tr.lang).to_vec()
 }
 
 /// The name of a wellbeing services county, or its code when unknown.
 pub fn county_name(tr: Tr, code: &str) -> String {
-    code_lists::list(CodeListName::Municipalities)
-        .entries
+    counties_in(tr.lang)
         .iter()
-        .filter_map(|entry| county_of(tr, entry))
         .find(|(c, _)| c == code)
-        .map_or_else(|| code.to_owned(), |(_, name)| name)
+        .map_or_else(|| code.to_owned(), |(_, name)| name.clone())
+}
+
+/// The counties in each language, gathered once: the code list never changes while the server
+/// runs, and every customer page a caseworker may manage involvements on shows them.
+fn counties_in(language: UiLanguage) -> &'static [(String, String)] {
+    static COUNTIES: std::sync::OnceLock<[Vec<(String, String)>; 3]> = std::sync::OnceLock::new();
+    let all = COUNTIES.get_or_init(|| {
+        UiLanguage::ALL.map(|language| {
+            let mut counties: Vec<(String, String)> = Vec::new();
+            for county in code_lists::list(CodeListName::Municipalities)
+                .entries
+                .iter()
+                .filter_map(|entry| county_of(language, entry))
+            {
+                if !counties.iter().any(|(c, _)| *c == county.0) {
+                    counties.push(county);
+                }
+            }
+            counties.sort_by_key(|(_, name)| name.to_lowercase());
+            counties
+        })
+    });
+    let index = UiLanguage::ALL.iter().position(|l| *l == language).unwrap_or(0);
+    &all[index]
 }
