@@ -146,7 +146,7 @@ impl Services {
         if let Some(grant) = grant
             && grant.scope == Scope::OwnOrganisation
         {
-            if actor.organisation_id.as_deref() != Some(new.organisation_id.as_str()) {
+            if !in_scope(actor, grant.scope, &new.organisation_id) {
                 return Err(ServiceError::field(
                     "organisation_id",
                     "not_found",
@@ -263,9 +263,7 @@ impl Services {
     pub fn may_reset_sign_in(&self, actor: &Actor, user: &User) -> bool {
         match actor.role.and_then(|role| grant_for(role, Action::UserManage)) {
             Some(grant) => {
-                may_issue_sign_in(grant.scope, user.role)
-                    && (grant.scope != Scope::OwnOrganisation
-                        || actor.organisation_id.as_deref() == Some(user.organisation_id.as_str()))
+                may_issue_sign_in(grant.scope, user.role) && in_scope(actor, grant.scope, &user.organisation_id)
             }
             None => false,
         }
@@ -283,8 +281,7 @@ impl Services {
         let Some(scope) = grant.map(|grant| grant.scope) else {
             return Ok(record);
         };
-        if scope == Scope::OwnOrganisation && actor.organisation_id.as_deref() != Some(record.organisation_id.as_str())
-        {
+        if !in_scope(actor, scope, &record.organisation_id) {
             return Err(self
                 .refuse(actor, Action::UserManage, target, ServiceError::NotFound)
                 .await);
@@ -544,4 +541,10 @@ fn new_user_record(
         disabled: false,
         created_at: now,
     }
+}
+
+/// Whether a user of `organisation_id` is within `actor`'s user management `scope`: any user, or
+/// for a supervisor's own-unit grant, their unit's only.
+fn in_scope(actor: &Actor, scope: Scope, organisation_id: &str) -> bool {
+    scope != Scope::OwnOrganisation || actor.organisation_id.as_deref() == Some(organisation_id)
 }

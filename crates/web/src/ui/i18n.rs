@@ -51,7 +51,8 @@ impl UiLanguage {
             .unwrap_or(UiLanguage::Fi)
     }
 
-    fn index(self) -> usize {
+    /// The language's place in [`UiLanguage::ALL`] (and [`SOURCES`]).
+    pub(crate) fn index(self) -> usize {
         match self {
             UiLanguage::Fi => 0,
             UiLanguage::Sv => 1,

@@ -181,6 +181,5 @@ fn counties_in(language: UiLanguage) -> &'static [(String, String)] {
             counties
         })
     });
-    let index = UiLanguage::ALL.iter().position(|l| *l == language).unwrap_or(0);
-    &all[index]
+    &all[language.index()]
 }
