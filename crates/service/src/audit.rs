@@ -38,6 +38,15 @@ const SEGMENT_AGE: Duration = Duration::from_millis(500);
 /// read's answer, and only while another read's sync was started less than this long ago.
 const SYNC_INTERVAL: Duration = Duration::from_millis(1);
 
+/// Without a journal (PostgreSQL's default), the writer starts a commit at most this often, for
+/// the same reason: a commit costs the database a few hundred microseconds of processor time (its
+/// write-ahead log synced, the writer and the waiting requests woken), and with commits back to
+/// back a batch held only the two or three reads that arrived during the previous one. Measured
+/// with `kotopolku-bench reads --backend postgres` (bench/README.md, "A minimum interval between
+/// the audit writer's commits"): audited / unaudited from 0.69-0.70 to 0.78-0.79 at 64 clients,
+/// and from 0.61-0.67 to 0.63-0.77 at 16; 1 ms gained less, 5 ms lost at 16 clients to the wait.
+const COMMIT_INTERVAL: Duration = Duration::from_millis(3);
+
 /// How long the mover waits before trying again after the database refused a segment.
 const MOVE_RETRY: Duration = Duration::from_secs(1);
 
@@ -234,7 +243,13 @@ async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
     // The head this writer committed last: while nobody else appends, the next batch goes in one
     // statement after it instead of a transaction of four or five round trips.
     let mut head: Option<store::ChainHead> = None;
+    let mut last_commit: Option<tokio::time::Instant> = None;
     while let Some(first) = receiver.recv().await {
+        if let Some(next) = last_commit.map(|last| last + COMMIT_INTERVAL)
+            && next > tokio::time::Instant::now()
+        {
+            tokio::time::sleep_until(next).await;
+        }
         let jobs = batch_after(first, &mut receiver);
         let entries: Vec<AuditEntry> = jobs.iter().flat_map(|job| job.entries.iter().cloned()).collect();
         if entries.is_empty() {
@@ -244,6 +259,7 @@ async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
             }
             continue;
         }
+        last_commit = Some(tokio::time::Instant::now());
         let appended = async {
             if let Some(last) = head.take()
                 && let Some(new_head) = store::append_after(db, &last, &entries).await?
