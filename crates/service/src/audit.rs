@@ -227,6 +227,13 @@ fn on_thread(name: &str, network: bool, work: impl Future<Output = ()> + Send + 
     }
 }
 
+/// How long a writer still waits before its next commit or sync, started at most once an
+/// `interval`: `None` if the last one (`last`) started long enough ago, or there was none.
+fn wait_before_next(last: Option<std::time::Instant>, interval: Duration) -> Option<Duration> {
+    let wait = (last? + interval).saturating_duration_since(std::time::Instant::now());
+    (!wait.is_zero()).then_some(wait)
+}
+
 /// The jobs waiting after `first`, up to a batch.
 fn batch_after(first: Job, receiver: &mut mpsc::Receiver<Job>) -> Vec<Job> {
     let mut jobs = vec![first];
@@ -243,12 +250,10 @@ async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
     // The head this writer committed last: while nobody else appends, the next batch goes in one
     // statement after it instead of a transaction of four or five round trips.
     let mut head: Option<store::ChainHead> = None;
-    let mut last_commit: Option<tokio::time::Instant> = None;
+    let mut last_commit: Option<std::time::Instant> = None;
     while let Some(first) = receiver.recv().await {
-        if let Some(next) = last_commit.map(|last| last + COMMIT_INTERVAL)
-            && next > tokio::time::Instant::now()
-        {
-            tokio::time::sleep_until(next).await;
+        if let Some(wait) = wait_before_next(last_commit, COMMIT_INTERVAL) {
+            tokio::time::sleep(wait).await;
         }
         let jobs = batch_after(first, &mut receiver);
         let entries: Vec<AuditEntry> = jobs.iter().flat_map(|job| job.entries.iter().cloned()).collect();
@@ -259,7 +264,7 @@ async fn write_batches(db: &Database, mut receiver: mpsc::Receiver<Job>) {
             }
             continue;
         }
-        last_commit = Some(tokio::time::Instant::now());
+        last_commit = Some(std::time::Instant::now());
         let appended = async {
             if let Some(last) = head.take()
                 && let Some(new_head) = store::append_after(db, &last, &entries).await?
@@ -350,10 +355,7 @@ async fn write_to_journal(
                 continue;
             }
         };
-        if let Some(wait) =
-            last_sync.map(|last| (last + SYNC_INTERVAL).saturating_duration_since(std::time::Instant::now()))
-            && !wait.is_zero()
-        {
+        if let Some(wait) = wait_before_next(last_sync, SYNC_INTERVAL) {
             // This thread runs the writer alone: its sleep holds up nothing else.
             std::thread::sleep(wait);
         }

@@ -164,7 +164,7 @@ pub fn county_name(tr: Tr, code: &str) -> String {
 /// The counties in each language, gathered once: the code list never changes while the server
 /// runs, and every customer page a caseworker may manage involvements on shows them.
 fn counties_in(language: UiLanguage) -> &'static [(String, String)] {
-    static COUNTIES: std::sync::OnceLock<[Vec<(String, String)>; 3]> = std::sync::OnceLock::new();
+    static COUNTIES: std::sync::OnceLock<[Vec<(String, String)>; UiLanguage::ALL.len()]> = std::sync::OnceLock::new();
     let all = COUNTIES.get_or_init(|| {
         UiLanguage::ALL.map(|language| {
             let mut counties: Vec<(String, String)> = Vec::new();
