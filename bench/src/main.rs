@@ -548,7 +548,7 @@ async fn worklists(
     let records_time = started.elapsed();
     // Every twentieth customer is the benchmark caseworker's; the rest are spread over 19 others.
     match db {
-        Database::Sqlite(pool) => sqlx::query(
+        Database::Sqlite(pool, _) => sqlx::query(
             "UPDATE customers SET responsible_caseworker = CASE WHEN rowid % 20 = 0 THEN $1 ELSE 'other-' || (rowid % 20) END",
         )
         .bind(&caseworker)
@@ -745,7 +745,7 @@ async fn load(db: &Database, count: usize, clock: Clock) -> Result<Vec<Customer>
 /// system; without it a freshly loaded table cannot use index-only scans.
 async fn analyze(db: &Database) -> Result<(), String> {
     match db {
-        Database::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+        Database::Sqlite(pool, _) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
         Database::Postgres(pool) => sqlx::query("VACUUM ANALYZE").execute(pool).await.map(|_| ()),
     }
     .map_err(|e| e.to_string())

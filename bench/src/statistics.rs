@@ -341,7 +341,7 @@ fn choose(loaded: Vec<Customer>, count: usize) -> Vec<Customer> {
 async fn active_customers(db: &Database, count: usize) -> Result<Vec<Customer>, String> {
     let sql = "SELECT id FROM customers WHERE customership_end IS NULL ORDER BY id";
     let ids: Vec<String> = match db {
-        Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        Database::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_all(pool).await,
         Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
     }
     .map_err(|e| e.to_string())?;
@@ -563,7 +563,7 @@ const FACTS_RANGE: &str = "SELECT customer_id, facts FROM statistics_facts \
 macro_rules! fetch_all {
     ($db:expr, $row:ty, $sql:expr, $a:expr, $b:expr) => {
         match $db {
-            Database::Sqlite(pool) => sqlx::query_as::<_, $row>($sql).bind($a).bind($b).fetch_all(pool).await,
+            Database::Sqlite(pool, _) => sqlx::query_as::<_, $row>($sql).bind($a).bind($b).fetch_all(pool).await,
             Database::Postgres(pool) => sqlx::query_as::<_, $row>($sql).bind($a).bind($b).fetch_all(pool).await,
         }
         .map_err(|e| e.to_string())
@@ -666,7 +666,7 @@ fn csv_field(value: &str) -> String {
 
 async fn count(db: &Database, sql: &'static str) -> Result<i64, String> {
     match db {
-        Database::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+        Database::Sqlite(pool, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
         Database::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
     }
     .map_err(|e| e.to_string())

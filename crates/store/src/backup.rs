@@ -208,7 +208,7 @@ async fn schema_version(conn: &mut Conn) -> Result<i64, BackupError> {
 
 async fn acquire(db: &Database) -> Result<Conn, BackupError> {
     Ok(match db {
-        Database::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+        Database::Sqlite(pool, _) => Conn::Sqlite(pool.acquire().await?),
         Database::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
     })
 }
@@ -427,7 +427,7 @@ async fn insert_rows(tx: &mut Tx, statement: &str, batch: &mut Vec<String>) -> R
         return Ok(());
     }
     match tx {
-        Tx::Sqlite(conn) => {
+        Tx::Sqlite(conn, _) => {
             let array = format!("[{}]", batch.join(","));
             sqlx::query(AssertSqlSafe(statement.to_owned()))
                 .bind(array)

@@ -176,7 +176,7 @@ async fn execute(
     postgres: impl FnOnce(&mut QueryBuilder<sqlx::Postgres>),
 ) -> Result<(), StoreError> {
     match tx {
-        Tx::Sqlite(tx) => {
+        Tx::Sqlite(tx, _) => {
             let mut builder = QueryBuilder::new(head);
             sqlite(&mut builder);
             builder.build().execute(&mut **tx).await?;
@@ -195,7 +195,7 @@ async fn execute(
 /// whole: at a million customers a full `ANALYZE` reads every one of 15 million record versions.
 pub async fn refresh_planner_statistics(db: &crate::Database) -> Result<(), StoreError> {
     match db {
-        crate::Database::Sqlite(pool) => {
+        crate::Database::Sqlite(pool, _) => {
             let mut conn = pool.acquire().await?;
             sqlx::query("PRAGMA analysis_limit = 2000").execute(&mut *conn).await?;
             sqlx::query("ANALYZE").execute(&mut *conn).await?;

@@ -1,6 +1,7 @@
 //! The database handle: a SQLite or a PostgreSQL pool, chosen from the URL at start-up.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -21,15 +22,66 @@ pub enum Backend {
 /// A connection pool to one of the supported databases.
 #[derive(Debug, Clone)]
 pub enum Database {
-    Sqlite(SqlitePool),
+    /// The pool that reads, and the writer that every write transaction goes through.
+    Sqlite(SqlitePool, SqliteWriter),
     Postgres(PgPool),
 }
 
+/// How long a writer waits for its turn before giving up, as SQLite's own busy timeout would.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// The writer of a SQLite database: write transactions take turns here, in order, on a connection
+/// of their own, shared by every [`Database`] handle made from one pool (the requests' and the
+/// audit writer's and mover's, see [`Database::dedicated_connection`]).
+///
+/// SQLite lets one connection write at a time. A connection that finds the write lock taken sleeps
+/// in its busy handler for 1, 2, 5, 10, ... 100 ms between tries, however soon the lock was freed,
+/// holding its pooled connection all along: under the caseworker mix (notes, sign-ins and the audit
+/// journal's mover writing side by side) the pool's connections slept much of their time that way
+/// while the processors idled (bench/README.md, "Writers taking turns"). Here a writer waits without
+/// a connection and is woken the moment the previous transaction ends, and it does not then queue
+/// again behind the readers for a pooled connection. SQLite's busy handler is left for writers of
+/// other processes. The write connection's page cache also lives longer: in WAL mode a connection
+/// empties its cache whenever another one has committed, and the process's other connections
+/// commit only single statements (a session's last use, a setting).
+#[derive(Debug, Clone)]
+pub struct SqliteWriter {
+    turn: Arc<tokio::sync::Mutex<()>>,
+    connection: SqlitePool,
+}
+
+impl SqliteWriter {
+    fn new(options: &SqliteConnectOptions) -> Self {
+        Self {
+            turn: Arc::default(),
+            connection: SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(options.clone()),
+        }
+    }
+
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        let turn = tokio::time::timeout(WRITE_WAIT, self.turn.clone().lock_owned())
+            .await
+            .map_err(|_elapsed| sqlx::Error::PoolTimedOut)?;
+        let tx = self.connection.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Tx::Sqlite(tx, WriteTurn { _held: turn }))
+    }
+}
+
+/// A write transaction's turn at its [`SqliteWriter`]: the next writer's comes when this is dropped,
+/// after the transaction has committed or been rolled back.
+#[derive(Debug)]
+pub struct WriteTurn {
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
 /// A write transaction. On SQLite it is opened with `BEGIN IMMEDIATE`: a deferred transaction that
-/// later upgrades to a write fails at once with SQLITE_BUSY, ignoring the busy timeout.
+/// later upgrades to a write fails at once with SQLITE_BUSY, ignoring the busy timeout; it runs on
+/// the database's [`SqliteWriter`] and holds its turn until it ends.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, WriteTurn),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -39,7 +91,7 @@ pub enum Tx {
 macro_rules! with_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Database::Sqlite($pool) => $body,
+            $crate::Database::Sqlite($pool, _) => $body,
             $crate::Database::Postgres($pool) => $body,
         }
     };
@@ -50,7 +102,7 @@ macro_rules! with_db {
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(tx) => {
+            $crate::Tx::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -182,9 +234,9 @@ impl Database {
                         .unwrap_or_else(|| default_max_connections(Backend::Sqlite)),
                 )
                 .acquire_timeout(settings.acquire_timeout)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
-            Ok(Database::Sqlite(pool))
+            Ok(Database::Sqlite(pool, SqliteWriter::new(&options)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut options = PgConnectOptions::from_str(url)?;
             if settings.bulk_load {
@@ -211,10 +263,11 @@ impl Database {
     /// the runtime that opened it, so the shared pool's must not be opened there.
     pub fn dedicated_connection(&self) -> Self {
         match self {
-            Database::Sqlite(pool) => Database::Sqlite(
+            Database::Sqlite(pool, writer) => Database::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(1)
                     .connect_lazy_with((*pool.connect_options()).clone()),
+                writer.clone(),
             ),
             Database::Postgres(pool) => Database::Postgres(
                 PgPoolOptions::new()
@@ -226,7 +279,7 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Database::Sqlite(_) => Backend::Sqlite,
+            Database::Sqlite(..) => Backend::Sqlite,
             Database::Postgres(_) => Backend::Postgres,
         }
     }
@@ -234,7 +287,7 @@ impl Database {
     /// Applies every embedded migration that has not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Database::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Database::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
             Database::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -249,13 +302,20 @@ impl Database {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Database::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Database::Sqlite(_, writer) => writer.begin().await?,
             Database::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
+    /// Closes this handle's pool, and the SQLite writer's connection once no other handle (a
+    /// dedicated connection's) shares it.
     pub async fn close(&self) {
-        with_db!(self, pool => pool.close().await)
+        with_db!(self, pool => pool.close().await);
+        if let Database::Sqlite(_, writer) = self
+            && Arc::strong_count(&writer.turn) == 1
+        {
+            writer.connection.close().await;
+        }
     }
 
     /// How many connections the pool holds now and how many of them wait idle, for the operators'
@@ -290,7 +350,7 @@ impl PoolStatus {
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

@@ -34,7 +34,7 @@ pub async fn wipe(tx: &mut Tx) -> Result<(), StoreError> {
             let sql = format!("TRUNCATE {} RESTART IDENTITY", TABLES.join(", "));
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut **tx).await?;
         }
-        sqlite @ Tx::Sqlite(_) => {
+        sqlite @ Tx::Sqlite(..) => {
             for table in TABLES {
                 with_tx!(sqlite, conn => {
                     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;

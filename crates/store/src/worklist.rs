@@ -89,7 +89,7 @@ pub async fn worklist_customers(
     }
     // Record ids are UUIDs and versions numbers: neither holds ':' or ','.
     let aggregate = match db {
-        Database::Sqlite(_) => "group_concat(r.id || ':' || r.version, ',')",
+        Database::Sqlite(..) => "group_concat(r.id || ':' || r.version, ',')",
         Database::Postgres(_) => "string_agg(r.id || ':' || CAST(r.version AS TEXT), ',')",
     };
     let placeholders = (1..=municipality_codes.len())
