@@ -38,7 +38,7 @@ use kotopolku_domain::directory::NewOrganisation;
 use kotopolku_domain::process::{RecordBody, RecordKind};
 use kotopolku_domain::statistics::{Aggregator, CustomerStatistics, Options as StatisticsOptions};
 use kotopolku_service::{Clock, Services};
-use kotopolku_store::Database;
+use kotopolku_store::{Database, with_db};
 use kotopolku_synthetic::Rng;
 
 use crate::customer_page::{caseworker, start_timed_server, timed_get, write_records};
@@ -340,11 +340,8 @@ fn choose(loaded: Vec<Customer>, count: usize) -> Vec<Customer> {
 /// `count` customers at random among those whose customership goes on, read from the database.
 async fn active_customers(db: &Database, count: usize) -> Result<Vec<Customer>, String> {
     let sql = "SELECT id FROM customers WHERE customership_end IS NULL ORDER BY id";
-    let ids: Vec<String> = match db {
-        Database::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_all(pool).await,
-        Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
-    }
-    .map_err(|e| e.to_string())?;
+    let ids: Vec<String> =
+        with_db!(db, pool => sqlx::query_scalar(sql).fetch_all(pool).await).map_err(|e| e.to_string())?;
     let mut rng = Rng::new(6);
     let mut chosen = std::collections::BTreeSet::new();
     while chosen.len() < count.min(ids.len()) {
@@ -562,10 +559,7 @@ const FACTS_RANGE: &str = "SELECT customer_id, facts FROM statistics_facts \
 /// Runs a static query on either database with two text bounds (or a bound and a limit).
 macro_rules! fetch_all {
     ($db:expr, $row:ty, $sql:expr, $a:expr, $b:expr) => {
-        match $db {
-            Database::Sqlite(pool, _) => sqlx::query_as::<_, $row>($sql).bind($a).bind($b).fetch_all(pool).await,
-            Database::Postgres(pool) => sqlx::query_as::<_, $row>($sql).bind($a).bind($b).fetch_all(pool).await,
-        }
+        with_db!($db, pool => sqlx::query_as::<_, $row>($sql).bind($a).bind($b).fetch_all(pool).await)
         .map_err(|e| e.to_string())
     };
 }
@@ -665,9 +659,5 @@ fn csv_field(value: &str) -> String {
 }
 
 async fn count(db: &Database, sql: &'static str) -> Result<i64, String> {
-    match db {
-        Database::Sqlite(pool, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
-        Database::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
-    }
-    .map_err(|e| e.to_string())
+    with_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await).map_err(|e| e.to_string())
 }

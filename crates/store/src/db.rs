@@ -48,6 +48,10 @@ const WRITE_WAIT: Duration = Duration::from_secs(10);
 pub struct SqliteWriter {
     turn: Arc<tokio::sync::Mutex<()>>,
     connection: SqlitePool,
+    /// Whether [`Database::close`] on this handle closes the write connection, as it closes the
+    /// pool: not on a dedicated connection's handle, which borrows the writer of the handle it was
+    /// made from and ends (with the audit writer or mover) whenever that one's work does.
+    closed_with_handle: bool,
 }
 
 impl SqliteWriter {
@@ -57,6 +61,15 @@ impl SqliteWriter {
             connection: SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_lazy_with(options.clone()),
+            closed_with_handle: true,
+        }
+    }
+
+    /// The same writer, for a dedicated connection's handle.
+    fn borrowed(&self) -> Self {
+        Self {
+            closed_with_handle: false,
+            ..self.clone()
         }
     }
 
@@ -267,7 +280,7 @@ impl Database {
                 SqlitePoolOptions::new()
                     .max_connections(1)
                     .connect_lazy_with((*pool.connect_options()).clone()),
-                writer.clone(),
+                writer.borrowed(),
             ),
             Database::Postgres(pool) => Database::Postgres(
                 PgPoolOptions::new()
@@ -307,12 +320,11 @@ impl Database {
         })
     }
 
-    /// Closes this handle's pool, and the SQLite writer's connection once no other handle (a
-    /// dedicated connection's) shares it.
+    /// Closes this handle's pool and, unless it is a dedicated connection's, the SQLite writer's.
     pub async fn close(&self) {
         with_db!(self, pool => pool.close().await);
         if let Database::Sqlite(_, writer) = self
-            && Arc::strong_count(&writer.turn) == 1
+            && writer.closed_with_handle
         {
             writer.connection.close().await;
         }
