@@ -248,6 +248,54 @@ async fn read_rows_wait_in_the_journal_while_the_chain_is_held(backend: Backend)
     test.finish().await;
 }
 
+/// Many write transactions at once, each holding the database across an await between its
+/// statements, as a service's do: every one that commits is in the chain whole, its rows next to
+/// each other; those dropped without a commit leave nothing and do not hold up the others. On
+/// SQLite they take turns on the one write connection; on PostgreSQL they queue for the chain's lock.
+async fn concurrent_write_transactions_take_turns(backend: Backend) {
+    const WRITERS: usize = 24;
+    let test = TestDatabase::new(backend).await;
+    let db = &test.db;
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|n| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.begin().await?;
+                audit::append(&mut tx, &read_entries(&format!("w{n}"), 1)).await?;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                audit::append(&mut tx, &read_entries(&format!("w{n}+"), 1)).await?;
+                // Every fourth gives up: its turn passes on without a commit.
+                if n % 4 == 3 {
+                    drop(tx);
+                    return Ok(None);
+                }
+                tx.commit().await?;
+                Ok::<_, kotopolku_store::StoreError>(Some(n))
+            })
+        })
+        .collect();
+    let mut committed = Vec::new();
+    for writer in writers {
+        if let Some(n) = writer.await.expect("task").expect("every writer gets its turn") {
+            committed.push(n);
+        }
+    }
+    assert_eq!(committed.len(), WRITERS - WRITERS / 4);
+    let rows = audit_rows(db).await;
+    assert_eq!(rows.len(), 2 * committed.len());
+    for pair in rows.chunks(2) {
+        let first = pair[0].strip_suffix("-0").expect("a writer's first row");
+        assert_eq!(pair[1], format!("{first}+-0"), "one writer's rows, unbroken: {rows:?}");
+        let n: usize = first.trim_start_matches('w').parse().expect("writer number");
+        assert!(committed.contains(&n), "only committed writers' rows: {rows:?}");
+    }
+    match kotopolku_service::audit::verify(db).await.expect("verify") {
+        ChainReport::Intact { rows } => assert_eq!(rows, 2 * committed.len() as i64),
+        broken => panic!("the chain broke: {broken:?}"),
+    }
+    test.finish().await;
+}
+
 #[tokio::test]
 async fn sqlite_url_for_memory_is_refused() {
     let error = Database::connect("sqlite::memory:").await.expect_err("refused");
@@ -279,4 +327,5 @@ storage_tests!(
     an_uncommitted_transaction_leaves_nothing,
     the_audit_writer_appends_after_its_head_only_while_it_is_the_head,
     read_rows_wait_in_the_journal_while_the_chain_is_held,
+    concurrent_write_transactions_take_turns,
 );
