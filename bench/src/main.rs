@@ -369,8 +369,20 @@ async fn measure(backend: &str, url: &str, journal: Option<&std::path::Path>, op
         return result;
     }
     if options.command == "reads" {
-        let (unaudited_base, unaudited) = start_server(services.clone().without_read_audit_for_benchmark()).await?;
-        let (audited_base, audited) = start_server(services).await?;
+        // KOTOPOLKU_BENCH_READ_AUDIT `on` or `off` gives both servers the same mode: one mode's
+        // steady state, for profiling it.
+        let both = std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").ok();
+        let audit = services.audit_sink().clone();
+        let first = match both.as_deref() {
+            Some("on") => services.clone(),
+            _ => services.clone().without_read_audit_for_benchmark(),
+        };
+        let second = match both.as_deref() {
+            Some("off") => services.without_read_audit_for_benchmark(),
+            _ => services,
+        };
+        let (unaudited_base, unaudited) = start_server(first).await?;
+        let (audited_base, audited) = start_server(second).await?;
         let counts = if options.clients.is_empty() {
             reads::READ_CLIENTS.to_vec()
         } else {
@@ -382,6 +394,7 @@ async fn measure(backend: &str, url: &str, journal: Option<&std::path::Path>, op
                 backend,
                 clients,
                 [&unaudited_base, &audited_base],
+                &audit,
                 &token,
                 &loaded,
                 options,
