@@ -373,16 +373,16 @@ async fn measure(backend: &str, url: &str, journal: Option<&std::path::Path>, op
         // steady state, for profiling it.
         let both = std::env::var("KOTOPOLKU_BENCH_READ_AUDIT").ok();
         let audit = services.audit_sink().clone();
-        let first = match both.as_deref() {
-            Some("on") => services.clone(),
-            _ => services.clone().without_read_audit_for_benchmark(),
+        let (first, first_label) = match both.as_deref() {
+            Some("on") => (services.clone(), "on"),
+            _ => (services.clone().without_read_audit_for_benchmark(), "off (bench)"),
         };
-        let second = match both.as_deref() {
-            Some("off") => services.without_read_audit_for_benchmark(),
-            _ => services,
+        let (second, second_label) = match both.as_deref() {
+            Some("off") => (services.without_read_audit_for_benchmark(), "off (bench)"),
+            _ => (services, "on"),
         };
-        let (unaudited_base, unaudited) = start_server(first).await?;
-        let (audited_base, audited) = start_server(second).await?;
+        let (first_base, first_server) = start_server(first).await?;
+        let (second_base, second_server) = start_server(second).await?;
         let counts = if options.clients.is_empty() {
             reads::READ_CLIENTS.to_vec()
         } else {
@@ -393,7 +393,7 @@ async fn measure(backend: &str, url: &str, journal: Option<&std::path::Path>, op
             result = reads::run(
                 backend,
                 clients,
-                [&unaudited_base, &audited_base],
+                [(first_label, &first_base), (second_label, &second_base)],
                 &audit,
                 &token,
                 &loaded,
@@ -404,8 +404,8 @@ async fn measure(backend: &str, url: &str, journal: Option<&std::path::Path>, op
                 break;
             }
         }
-        unaudited.abort();
-        audited.abort();
+        first_server.abort();
+        second_server.abort();
         db.close().await;
         return result;
     }

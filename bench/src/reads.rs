@@ -16,8 +16,8 @@ pub(crate) const READ_CLIENTS: [usize; 3] = [16, 64, 128];
 /// Seconds of one slice of `reads`: the two modes take turns this often.
 pub(crate) const READ_SLICE_SECONDS: u64 = 2;
 
-/// `clients` concurrent loops reading random customers for `seconds` in each mode, read auditing
-/// off (`bases[0]`) and on (`bases[1]`), taking turns in slices of [`READ_SLICE_SECONDS`]: the
+/// `clients` concurrent loops reading random customers for `seconds` from each of two servers, each
+/// a mode named by its label (read auditing off, then on, unless both are given one mode), taking turns in slices of [`READ_SLICE_SECONDS`]: the
 /// machine's speed drifts by a quarter within minutes, and slices give both modes the same drift.
 /// A slice ends when `audit` has moved its rows into the chain, and that wait counts in its time:
 /// work the audit writer defers must not fall into the unaudited slice after it.
@@ -25,7 +25,7 @@ pub(crate) const READ_SLICE_SECONDS: u64 = 2;
 pub(crate) async fn run(
     backend: &str,
     clients: usize,
-    bases: [&str; 2],
+    servers: [(&str, &str); 2],
     audit: &AuditSink,
     token: &str,
     loaded: &[Customer],
@@ -40,7 +40,7 @@ pub(crate) async fn run(
     let mut ratios = Vec::new();
     for slice in 0..slices {
         let mut rates = [0f64; 2];
-        for (mode, base) in bases.iter().enumerate() {
+        for (mode, (_, base)) in servers.iter().enumerate() {
             let busy_before = system_busy_ticks();
             let started = Instant::now();
             let slice_times = read_slice(&clients, base, &ids, slice * 2 + mode as u64).await?;
@@ -56,8 +56,7 @@ pub(crate) async fn run(
         }
         ratios.push(rates[1] / rates[0].max(f64::MIN_POSITIVE));
     }
-    let rate = |mode: usize| times[mode].len() as f64 / elapsed[mode].as_secs_f64();
-    let overall = rate(1) / rate(0).max(f64::MIN_POSITIVE);
+    let overall_rates = [0, 1].map(|mode| times[mode].len() as f64 / elapsed[mode].as_secs_f64());
     for (mode, times) in times.iter_mut().enumerate() {
         times.sort();
         // Processor time of the whole machine (server, database, and the clients) per read.
@@ -73,8 +72,8 @@ pub(crate) async fn run(
             "{:<10} {:>7} {:<14} {:>12.0} {:>9.2} {:>9.2} {:>12}",
             backend,
             clients.len(),
-            if mode == 1 { "on" } else { "off (bench)" },
-            times.len() as f64 / elapsed[mode].as_secs_f64(),
+            servers[mode].0,
+            overall_rates[mode],
             ms(percentile(times, 0.50)),
             ms(percentile(times, 0.99)),
             cpu_per_read
@@ -85,7 +84,7 @@ pub(crate) async fn run(
         "{:<10} {:>7} audited / unaudited {:.2} (slices of {READ_SLICE_SECONDS} s: {:.2} to {:.2})",
         backend,
         clients.len(),
-        overall,
+        overall_rates[1] / overall_rates[0].max(f64::MIN_POSITIVE),
         ratios[0],
         ratios[ratios.len() - 1]
     );
