@@ -47,10 +47,11 @@ const SYNC_INTERVAL: Duration = Duration::from_millis(1);
 /// the same reason: a commit costs the database a few hundred microseconds of processor time (its
 /// write-ahead log synced, the writer and the waiting requests woken), and with commits back to
 /// back a batch held only the two or three reads that arrived during the previous one. Measured
-/// with `kotopolku-bench reads --backend postgres` (bench/README.md, "A minimum interval between
-/// the audit writer's commits"): audited / unaudited from 0.69-0.70 to 0.78-0.79 at 64 clients,
-/// and from 0.61-0.67 to 0.63-0.77 at 16; 1 ms gained less, 5 ms lost at 16 clients to the wait.
-const COMMIT_INTERVAL: Duration = Duration::from_millis(3);
+/// with `kotopolku-bench reads --backend postgres` (bench/README.md, "PostgreSQL without TLS on
+/// loopback"): audited / unaudited at 16 / 64 clients 0.66-0.72 / 0.79-0.83 at 1 ms, against
+/// 0.67 / 0.70 back to back and 0.56-0.69 / 0.74-0.82 at 3 ms; each read waits for the interval,
+/// which a few clients in a closed loop feel most.
+const COMMIT_INTERVAL: Duration = Duration::from_millis(1);
 
 /// How long the mover waits before trying again after the database refused a segment.
 const MOVE_RETRY: Duration = Duration::from_secs(1);

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::StoreError;
@@ -252,19 +252,35 @@ impl Database {
             Ok(Database::Sqlite(pool, SqliteWriter::new(&options)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut options = PgConnectOptions::from_str(url)?;
+            let plain_first = loopback_without_stated_tls(&options, url, std::env::var("PGSSLMODE").ok().as_deref());
             if settings.bulk_load {
                 options =
                     sqlx::ConnectOptions::disable_statement_logging(options.options([("synchronous_commit", "off")]));
             }
-            let pool = PgPoolOptions::new()
+            let pool_options = PgPoolOptions::new()
                 .max_connections(
                     settings
                         .max_connections
                         .unwrap_or_else(|| default_max_connections(Backend::Postgres)),
                 )
-                .acquire_timeout(settings.acquire_timeout)
-                .connect_with(options)
-                .await?;
+                .acquire_timeout(settings.acquire_timeout);
+            let pool = if plain_first {
+                // libpq's `sslmode=allow`, which sqlx takes as `disable`: if the server refuses
+                // a connection without TLS (pg_hba.conf's `hostnossl ... reject`, SQLSTATE
+                // 28000), connect as configured.
+                match pool_options
+                    .clone()
+                    .connect_with(options.clone().ssl_mode(PgSslMode::Disable))
+                    .await
+                {
+                    Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("28000") => {
+                        pool_options.connect_with(options).await?
+                    }
+                    plain => plain?,
+                }
+            } else {
+                pool_options.connect_with(options).await?
+            };
             Ok(Database::Postgres(pool))
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
@@ -383,6 +399,28 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Whether a PostgreSQL connection goes to this host over loopback and neither the URL nor
+/// `PGSSLMODE` says how to use TLS: such a connection then tries without TLS first and uses it only
+/// if the server refuses (libpq's `sslmode=allow`, instead of the default `prefer`).
+///
+/// TLS on loopback protects nothing (the bytes never leave the kernel), and with sqlx 0.9.0 it
+/// costs 40 ms on every message larger than one TLS record (16 KB): sqlx no longer turns off
+/// Nagle's algorithm (launchbadge/sqlx#4335), so each record after the first waits for the
+/// server's delayed acknowledgement. An audit batch of a few dozen rows is such a message; audited
+/// customer reads at 128 clients ran at 0.25-0.33 of the unaudited rate over TLS and 0.85 without
+/// (`kotopolku-bench reads --backend postgres`, bench/README.md).
+fn loopback_without_stated_tls(options: &PgConnectOptions, url: &str, env_sslmode: Option<&str>) -> bool {
+    let stated_in_url = url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| matches!(pair.split('=').next(), Some("sslmode" | "ssl-mode")))
+    });
+    let host = options.get_host().trim_start_matches('[').trim_end_matches(']');
+    let loopback =
+        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    loopback && options.get_socket().is_none() && !stated_in_url && env_sslmode.is_none_or(str::is_empty)
+}
+
 /// Deletes the rows of `table` whose `column` is one of `keys`, a few hundred keys per statement.
 pub(crate) async fn delete_where_in(
     tx: &mut Tx,
@@ -402,4 +440,35 @@ pub(crate) async fn delete_where_in(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loopback_plain(url: &str, env_sslmode: Option<&str>) -> bool {
+        let options = PgConnectOptions::from_str(url).unwrap();
+        loopback_without_stated_tls(&options, url, env_sslmode)
+    }
+
+    #[test]
+    fn loopback_connections_skip_tls_unless_told_otherwise() {
+        assert!(loopback_plain("postgres://postgres@127.0.0.1:5432/test", None));
+        assert!(loopback_plain("postgres://postgres@localhost/test", None));
+        assert!(loopback_plain("postgres://postgres@[::1]:5432/test", None));
+        assert!(loopback_plain(
+            "postgres://u@127.0.0.1/test?application_name=k",
+            Some("")
+        ));
+        // The operator's choice stands, in the URL or in the environment.
+        assert!(!loopback_plain("postgres://u@127.0.0.1/test?sslmode=require", None));
+        assert!(!loopback_plain(
+            "postgres://u@127.0.0.1/test?application_name=k&ssl-mode=verify-full",
+            None
+        ));
+        assert!(!loopback_plain("postgres://u@127.0.0.1/test", Some("require")));
+        // Another host: the traffic crosses a network, so TLS stays as configured (`prefer`).
+        assert!(!loopback_plain("postgres://u@db.example.invalid/test", None));
+        assert!(!loopback_plain("postgres://u@10.0.0.5/test", None));
+    }
 }
