@@ -113,7 +113,7 @@ for backend in $BACKENDS; do
         cat "$work/load.txt"
     } >> "$work/body.md"
     case $backend in
-        sqlite) rm -f "$work"/kotopolku.db* ;;
+        sqlite) rm -rf "$work"/kotopolku.db* ;;  # the database, its -wal and -shm, and its audit journal directory
         postgres) psql -q "$PG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null ;;
     esac
     echo "== $backend: read auditing" >&2
