@@ -155,7 +155,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct DatabaseArgs {
-    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB (to a
+    /// loopback host without sslmode: no TLS unless the server requires it)
     /// [default: sqlite://kotopolku.db]
     #[arg(long, env = "KOTOPOLKU_DATABASE_URL", global = true)]
     database_url: Option<String>,

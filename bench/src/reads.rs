@@ -17,8 +17,9 @@ pub(crate) const READ_CLIENTS: [usize; 3] = [16, 64, 128];
 pub(crate) const READ_SLICE_SECONDS: u64 = 2;
 
 /// `clients` concurrent loops reading random customers for `seconds` from each of two servers, each
-/// a mode named by its label (read auditing off, then on, unless both are given one mode), taking turns in slices of [`READ_SLICE_SECONDS`]: the
-/// machine's speed drifts by a quarter within minutes, and slices give both modes the same drift.
+/// a mode named by its label (read auditing off, then on, unless both are given one mode), taking
+/// turns in slices of [`READ_SLICE_SECONDS`]: the machine's speed drifts by a quarter within
+/// minutes, and slices give both modes the same drift.
 /// A slice ends when `audit` has moved its rows into the chain, and that wait counts in its time:
 /// work the audit writer defers must not fall into the unaudited slice after it.
 /// Prints throughput and latency of each mode and the range of the slices' ratios.
